@@ -1,0 +1,22 @@
+# Every dependency comes from a Debian 12 package installed by scripts/install-deps.sh.
+find_package(Threads REQUIRED)
+find_package(tl-expected REQUIRED)          # libexpected-dev
+find_package(nlohmann_json 3.10 REQUIRED)   # nlohmann-json3-dev
+find_package(CLI11 REQUIRED)                # libcli11-dev
+find_package(FastFloat REQUIRED)            # libfast-float-dev
+find_package(OpenSSL REQUIRED)              # libssl-dev
+
+# libxgboost-dev's CMake package references /usr/bin/xgboost from another package, so the
+# library is found directly (see ../shared/PITFALLS.md).
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIBRARY NAMES xgboost REQUIRED)
+add_library(hone_xgboost INTERFACE)
+target_include_directories(hone_xgboost SYSTEM INTERFACE ${XGBOOST_INCLUDE_DIR})
+target_link_libraries(hone_xgboost INTERFACE ${XGBOOST_LIBRARY})
+
+if(HONE_BUILD_TESTS)
+  find_package(GTest REQUIRED)              # libgtest-dev, libgmock-dev
+endif()
+if(HONE_BUILD_BENCH)
+  find_package(benchmark REQUIRED)          # libbenchmark-dev
+endif()

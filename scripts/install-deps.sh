@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything hone needs to build, test and benchmark on Debian 12.
+# Idempotent: packages already present are left alone. Run as root (or via sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang-format
+  # libraries hone links against
+  libxgboost-dev       # gradient boosting and linear trainers (XGBoost C API)
+  libexpected-dev      # tl::expected: Result<T>
+  nlohmann-json3-dev   # JSON for bundles, --json output, fixtures
+  libcli11-dev         # command-line parsing
+  libfast-float-dev    # number parsing in the CSV reader
+  libssl-dev           # SHA-256 (OpenSSL EVP)
+  # tests and benchmarks
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # reference implementations for metric fixtures and the peer benchmark
+  python3 python3-numpy python3-pandas python3-sklearn
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+apt_install() {
+  $SUDO apt-get -y -o DPkg::Lock::Timeout=600 install --no-install-recommends "${missing[@]}"
+}
+echo "install-deps: installing ${missing[*]}"
+if ! apt_install; then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update
+  apt_install
+fi
