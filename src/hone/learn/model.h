@@ -66,8 +66,7 @@ class Trainer {
   virtual std::string_view summary() const = 0;
   virtual const ParamTable& params() const = 0;
 
-  virtual Result<std::unique_ptr<Model>> Train(const TrainingData& data,
-                                               const ParamValues& params,
+  virtual Result<std::unique_ptr<Model>> Train(const TrainingData& data, const ParamValues& params,
                                                const TrainOptions& options) const = 0;
 
   /// Reads bytes written by Model::Serialize. Fails cleanly (never crashes) on bytes that are

@@ -1,0 +1,188 @@
+#include "hone/learn/forest/forest_model.h"
+
+#include <algorithm>
+
+#include "hone/core/bytes.h"
+#include "hone/core/parallel.h"
+
+namespace hone::learn::forest {
+namespace {
+
+constexpr uint32_t kMagic = 0x31465248;  // "HRF1"
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kRowsPerBlock = 256;
+
+}  // namespace
+
+ForestModel::ForestModel(size_t num_features, size_t num_classes,
+                         std::vector<std::vector<uint8_t>> category_bins, std::vector<Tree> trees,
+                         std::vector<double> importance)
+    : num_features_(num_features),
+      num_classes_(num_classes),
+      category_bins_(std::move(category_bins)),
+      trees_(std::move(trees)),
+      importance_(std::move(importance)) {}
+
+size_t ForestModel::num_nodes() const {
+  size_t n = 0;
+  for (const Tree& t : trees_) n += t.nodes.size();
+  return n;
+}
+
+void ForestModel::Accumulate(const Tree& tree, std::span<const float> row, float* out) const {
+  const Node& leaf = tree.Leaf(row, category_bins_);
+  if (num_classes_ == 0) {
+    out[0] += leaf.value;
+  } else if (leaf.bits & Node::kPureLeaf) {
+    out[leaf.feature] += 1.0f;
+  } else {
+    const float* dist = tree.distributions.data() + leaf.feature;
+    for (size_t k = 0; k < num_classes_; ++k) out[k] += dist[k];
+  }
+}
+
+Result<void> ForestModel::PredictRow(std::span<const float> row, std::span<float> out) const {
+  if (row.size() != num_features_ || out.size() != num_outputs()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "random_forest: a row has " + std::to_string(row.size()) +
+                    " features, the model reads " + std::to_string(num_features_));
+  }
+  std::fill(out.begin(), out.end(), 0.0f);
+  for (const Tree& tree : trees_) Accumulate(tree, row, out.data());
+  float scale = 1.0f / static_cast<float>(trees_.size());
+  for (float& v : out) v *= scale;
+  return {};
+}
+
+Result<void> ForestModel::Predict(const FeatureMatrix& x, std::span<float> out,
+                                  unsigned threads) const {
+  const size_t k = num_outputs();
+  if (x.num_features() != num_features_ || out.size() != x.num_rows() * k) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "random_forest: input has " + std::to_string(x.num_features()) +
+                    " features, the model reads " + std::to_string(num_features_));
+  }
+  std::fill(out.begin(), out.end(), 0.0f);
+  const size_t blocks = (x.num_rows() + kRowsPerBlock - 1) / kRowsPerBlock;
+  const float scale = 1.0f / static_cast<float>(trees_.size());
+  // Blocks of rows, tree by tree: a tree's nodes stay in cache while a block walks it.
+  core::ParallelFor(blocks, threads, [&](size_t b) {
+    size_t begin = b * kRowsPerBlock;
+    size_t end = std::min(x.num_rows(), begin + kRowsPerBlock);
+    std::vector<float> rows((end - begin) * num_features_);
+    for (size_t i = begin; i < end; ++i) {
+      x.CopyRow(i, std::span<float>(rows.data() + (i - begin) * num_features_, num_features_));
+    }
+    for (const Tree& tree : trees_) {
+      for (size_t i = begin; i < end; ++i) {
+        std::span<const float> row(rows.data() + (i - begin) * num_features_, num_features_);
+        Accumulate(tree, row, out.data() + i * k);
+      }
+    }
+    for (size_t i = begin * k; i < end * k; ++i) out[i] *= scale;
+  });
+  return {};
+}
+
+Result<std::string> ForestModel::Serialize() const {
+  core::ByteWriter w;
+  w.Put(kMagic);
+  w.Put(kFormatVersion);
+  w.Put<uint64_t>(num_features_);
+  w.Put<uint64_t>(num_classes_);
+  for (const auto& bins : category_bins_) w.PutArray(bins);
+  w.PutArray(importance_);
+  w.Put<uint64_t>(trees_.size());
+  for (const Tree& t : trees_) {
+    w.PutArray(t.nodes);
+    w.PutArray(t.category_sets);
+    w.PutArray(t.distributions);
+  }
+  return w.Take();
+}
+
+namespace {
+
+// Every index a prediction follows must be in range, and children must come after their
+// parent so that a walk always ends at a leaf.
+Result<void> CheckTree(const Tree& t, const FeatureSchema& schema, size_t num_classes) {
+  auto bad = [](const std::string& why) {
+    return Fail(ErrorCode::kCorrupt, "random_forest model is malformed: " + why);
+  };
+  if (t.nodes.empty()) return bad("a tree has no nodes");
+  for (size_t i = 0; i < t.nodes.size(); ++i) {
+    const Node& n = t.nodes[i];
+    if (n.is_leaf()) {
+      if (num_classes == 0) continue;
+      if (n.bits & Node::kPureLeaf) {
+        if (n.feature >= num_classes) return bad("a leaf names an unknown class");
+      } else if (n.feature > t.distributions.size() ||
+                 t.distributions.size() - n.feature < num_classes) {
+        return bad("a leaf's class distribution is out of range");
+      }
+      continue;
+    }
+    if (n.feature >= schema.size()) return bad("a split names an unknown feature");
+    if (n.left <= i || n.left >= t.nodes.size() - 1) return bad("a split's children are invalid");
+    if (n.bits & Node::kCategorical) {
+      if (schema.features()[n.feature].type != core::ColumnType::kCategorical) {
+        return bad("a categorical split on a numeric feature");
+      }
+      if (n.set_index() >= t.category_sets.size()) return bad("a category set is out of range");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ForestModel>> ForestModel::Deserialize(std::string_view bytes,
+                                                              const FeatureSchema& schema,
+                                                              const TargetInfo& target) {
+  auto corrupt = [](const std::string& why) {
+    return Fail(ErrorCode::kCorrupt, "random_forest model is malformed: " + why);
+  };
+  core::ByteReader r(bytes);
+  uint32_t magic = 0, version = 0;
+  uint64_t num_features = 0, num_classes = 0, num_trees = 0;
+  r.Get(magic);
+  r.Get(version);
+  if (!r.ok() || magic != kMagic) return corrupt("not a forest (bad magic number)");
+  if (version != kFormatVersion) {
+    return corrupt("format version " + std::to_string(version) + " is not supported");
+  }
+  r.Get(num_features);
+  r.Get(num_classes);
+  if (!r.ok()) return corrupt("truncated header");
+  size_t want_classes = IsClassification(target.task) ? target.num_classes() : 0;
+  if (num_features != schema.size() || num_classes != want_classes) {
+    return corrupt("it has " + std::to_string(num_features) + " features and " +
+                   std::to_string(num_classes) + " classes; the bundle's schema has " +
+                   std::to_string(schema.size()) + " and " + std::to_string(want_classes));
+  }
+  std::vector<std::vector<uint8_t>> category_bins(num_features);
+  for (size_t f = 0; f < num_features; ++f) {
+    const FeatureInfo& info = schema.features()[f];
+    size_t want = info.type == core::ColumnType::kCategorical ? info.categories.size() : 0;
+    if (!r.GetArray(category_bins[f], want) || category_bins[f].size() != want) {
+      return corrupt("category bins of feature '" + info.name + "' do not match the schema");
+    }
+  }
+  std::vector<double> importance;
+  r.GetArray(importance, num_features);
+  r.Get(num_trees);
+  if (!r.ok() || num_trees == 0 || num_trees > (1u << 20)) return corrupt("bad tree count");
+  std::vector<Tree> trees(num_trees);
+  for (Tree& t : trees) {
+    r.GetArray(t.nodes, bytes.size());
+    r.GetArray(t.category_sets, bytes.size());
+    r.GetArray(t.distributions, bytes.size());
+    if (!r.ok()) return corrupt("truncated tree");
+    HONE_TRY(CheckTree(t, schema, num_classes));
+  }
+  if (!r.at_end()) return corrupt("trailing bytes");
+  return std::make_unique<ForestModel>(num_features, num_classes, std::move(category_bins),
+                                       std::move(trees), std::move(importance));
+}
+
+}  // namespace hone::learn::forest

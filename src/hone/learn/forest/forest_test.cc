@@ -1,0 +1,248 @@
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hone/core/random.h"
+#include "hone/learn/forest/forest_model.h"
+#include "hone/learn/forest/forest_trainer.h"
+
+namespace hone::learn {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Data {
+  FeatureSchema schema;
+  FeatureMatrix x;
+  std::vector<float> y;
+  TargetInfo target;
+};
+
+// y = sin(x0) * 3 + x1^2 + city effect, with 5% of x0 missing (the effect then is 0).
+Data Regression(size_t n, uint64_t seed) {
+  core::Rng rng(seed);
+  Data d{FeatureSchema({{"x0", core::ColumnType::kNumeric, {}},
+                        {"x1", core::ColumnType::kNumeric, {}},
+                        {"city", core::ColumnType::kCategorical, {"a", "b", "c", "d", "e"}}}),
+         FeatureMatrix(n, 3), std::vector<float>(n), TargetInfo{"y", Task::kRegression, {}}};
+  const float effect[] = {0, 4, -2, 6, 1};  // not monotone in the category index
+  for (size_t i = 0; i < n; ++i) {
+    float x0 = static_cast<float>(rng.Uniform() * 6 - 3);
+    float x1 = static_cast<float>(rng.Uniform() * 4 - 2);
+    auto c = static_cast<size_t>(rng.Below(5));
+    bool missing = rng.Uniform() < 0.05;
+    d.x.mutable_column(0)[i] = missing ? NAN : x0;
+    d.x.mutable_column(1)[i] = x1;
+    d.x.mutable_column(2)[i] = static_cast<float>(c);
+    d.y[i] = (missing ? 0 : 3 * std::sin(x0)) + x1 * x1 + effect[c];
+  }
+  return d;
+}
+
+// Three classes by region of (x0, x1); x2 is noise.
+Data Multiclass(size_t n, uint64_t seed) {
+  core::Rng rng(seed);
+  Data d{FeatureSchema({{"x0", core::ColumnType::kNumeric, {}},
+                        {"x1", core::ColumnType::kNumeric, {}},
+                        {"x2", core::ColumnType::kNumeric, {}}}),
+         FeatureMatrix(n, 3), std::vector<float>(n),
+         TargetInfo{"label", Task::kMulticlass, {"p", "q", "r"}}};
+  for (size_t i = 0; i < n; ++i) {
+    float x0 = static_cast<float>(rng.Uniform());
+    float x1 = static_cast<float>(rng.Uniform());
+    d.x.mutable_column(0)[i] = x0;
+    d.x.mutable_column(1)[i] = x1;
+    d.x.mutable_column(2)[i] = static_cast<float>(rng.Uniform());
+    d.y[i] = x0 + x1 < 0.7f ? 0.0f : (x0 > x1 ? 1.0f : 2.0f);
+  }
+  return d;
+}
+
+std::unique_ptr<Model> Train(const Data& d, std::vector<std::pair<std::string, std::string>> kv,
+                             unsigned threads = 2, uint64_t seed = 42) {
+  auto params = RandomForestTrainer().params().Resolve(kv);
+  EXPECT_TRUE(params) << params.error().message();
+  auto model = RandomForestTrainer().Train({d.schema, d.x, d.y, d.target}, *params,
+                                           {.threads = threads, .seed = seed});
+  EXPECT_TRUE(model) << model.error().message();
+  return std::move(*model);
+}
+
+std::vector<float> PredictAll(const Model& m, const FeatureMatrix& x) {
+  std::vector<float> out(x.num_rows() * m.num_outputs());
+  auto r = m.Predict(x, out, 2);
+  EXPECT_TRUE(r) << r.error().message();
+  return out;
+}
+
+double R2(const std::vector<float>& y, const std::vector<float>& p) {
+  double mean = 0;
+  for (float v : y) mean += v;
+  mean /= static_cast<double>(y.size());
+  double ss_res = 0, ss_tot = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    ss_res += (y[i] - p[i]) * (y[i] - p[i]);
+    ss_tot += (y[i] - mean) * (y[i] - mean);
+  }
+  return 1 - ss_res / ss_tot;
+}
+
+TEST(RandomForestTest, LearnsRegressionWithCategoriesAndMissingValues) {
+  Data train = Regression(3000, 1), test = Regression(1000, 2);
+  auto model = Train(train, {{"n_estimators", "40"}});
+  EXPECT_GT(R2(test.y, PredictAll(*model, test.x)), 0.95);
+}
+
+TEST(RandomForestTest, LearnsMulticlass) {
+  Data train = Multiclass(3000, 3), test = Multiclass(1000, 4);
+  auto model = Train(train, {{"n_estimators", "40"}});
+  ASSERT_EQ(model->num_outputs(), 3u);
+  auto proba = PredictAll(*model, test.x);
+  size_t correct = 0;
+  for (size_t i = 0; i < test.y.size(); ++i) {
+    const float* row = &proba[i * 3];
+    EXPECT_NEAR(row[0] + row[1] + row[2], 1.0f, 1e-5);
+    size_t best = static_cast<size_t>(std::max_element(row, row + 3) - row);
+    correct += best == static_cast<size_t>(test.y[i]);
+  }
+  EXPECT_GT(static_cast<double>(correct) / 1000.0, 0.95);
+}
+
+TEST(RandomForestTest, GrownToPurityFitsTrainingDataExactly) {
+  Data d = Regression(250, 5);  // fewer rows than bins: every value has its own bin
+  auto model = Train(d, {{"n_estimators", "3"}, {"bootstrap", "false"}});
+  auto pred = PredictAll(*model, d.x);
+  for (size_t i = 0; i < d.y.size(); ++i) EXPECT_FLOAT_EQ(pred[i], d.y[i]) << "row " << i;
+}
+
+TEST(RandomForestTest, MaxDepthAndMinSamplesLeafLimitTrees) {
+  Data d = Regression(2000, 6);
+  auto shallow = Train(d, {{"n_estimators", "5"}, {"max_depth", "3"}});
+  const auto& forest = dynamic_cast<const forest::ForestModel&>(*shallow);
+  for (const auto& tree : forest.trees()) EXPECT_LE(tree.nodes.size(), 15u);
+
+  // Without bootstrap every training row reaches a leaf; each leaf must hold >= 50 of them.
+  auto leafy = Train(d, {{"n_estimators", "2"}, {"min_samples_leaf", "50"}, {"bootstrap", "no"}});
+  const auto& f2 = dynamic_cast<const forest::ForestModel&>(*leafy);
+  std::vector<float> row(3);
+  for (const auto& tree : f2.trees()) {
+    std::map<const forest::Node*, int> hits;
+    for (size_t i = 0; i < d.x.num_rows(); ++i) {
+      d.x.CopyRow(i, row);
+      hits[&tree.Leaf(row, f2.category_bins())]++;
+    }
+    for (const auto& [leaf, n] : hits) EXPECT_GE(n, 50);
+  }
+}
+
+TEST(RandomForestTest, SameSeedSameBytesOnAnyThreadCount) {
+  Data d = Regression(1500, 7);
+  auto a = Train(d, {{"n_estimators", "12"}}, 1, 9)->Serialize();
+  auto b = Train(d, {{"n_estimators", "12"}}, 3, 9)->Serialize();
+  auto c = Train(d, {{"n_estimators", "12"}}, 1, 10)->Serialize();
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+}
+
+TEST(RandomForestTest, SerializeRoundTripPredictsTheSame) {
+  Data d = Multiclass(1000, 8);
+  auto model = Train(d, {{"n_estimators", "10"}});
+  auto bytes = model->Serialize();
+  ASSERT_TRUE(bytes);
+  auto loaded = RandomForestTrainer().Load(*bytes, d.schema, d.target);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  EXPECT_EQ(PredictAll(*model, d.x), PredictAll(**loaded, d.x));
+}
+
+TEST(RandomForestTest, PredictRowMatchesBatch) {
+  Data d = Regression(800, 9);
+  auto model = Train(d, {{"n_estimators", "10"}});
+  auto batch = PredictAll(*model, d.x);
+  std::vector<float> row(3), out(1);
+  for (size_t i = 0; i < d.x.num_rows(); ++i) {
+    d.x.CopyRow(i, row);
+    ASSERT_TRUE(model->PredictRow(row, out));
+    EXPECT_EQ(out[0], batch[i]);
+  }
+  std::vector<float> short_row(2);
+  auto bad = model->PredictRow(short_row, out);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message(), HasSubstr("2 features"));
+}
+
+TEST(RandomForestTest, UnseenAndMissingValuesPredict) {
+  Data d = Regression(800, 11);
+  auto model = Train(d, {{"n_estimators", "5"}});
+  std::vector<float> out(1);
+  for (auto row : {std::vector<float>{NAN, NAN, NAN}, std::vector<float>{1e30f, -1e30f, 99.0f},
+                   std::vector<float>{0, 0, -3.0f}}) {
+    ASSERT_TRUE(model->PredictRow(row, out));
+    EXPECT_TRUE(std::isfinite(out[0]));
+  }
+}
+
+TEST(RandomForestTest, ConcurrentPredictionsAgree) {
+  Data d = Regression(800, 12);
+  auto model = Train(d, {{"n_estimators", "8"}});
+  auto expected = PredictAll(*model, d.x);
+  std::vector<std::jthread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      std::vector<float> row(3), out(1);
+      for (size_t i = 0; i < d.x.num_rows(); ++i) {
+        d.x.CopyRow(i, row);
+        if (!model->PredictRow(row, out) || out[0] != expected[i]) mismatches++;
+      }
+    });
+  }
+  threads.clear();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(RandomForestTest, MalformedBytesFailCleanly) {
+  Data d = Multiclass(300, 13);
+  auto bytes = *Train(d, {{"n_estimators", "2"}})->Serialize();
+  const auto& trainer = RandomForestTrainer();
+  EXPECT_FALSE(trainer.Load("", d.schema, d.target));
+  EXPECT_FALSE(trainer.Load("garbage bytes", d.schema, d.target));
+  for (size_t cut : {size_t{4}, size_t{30}, bytes.size() / 2, bytes.size() - 1}) {
+    auto r = trainer.Load(bytes.substr(0, cut), d.schema, d.target);
+    ASSERT_FALSE(r) << "cut at " << cut;
+    EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt);
+  }
+  // Flipping any single byte either fails cleanly or loads a model that still predicts.
+  core::Rng rng(1);
+  std::vector<float> row(3), out(3);
+  for (int i = 0; i < 300; ++i) {
+    std::string mutated = bytes;
+    mutated[rng.Below(mutated.size())] ^= static_cast<char>(1 + rng.Below(255));
+    auto r = trainer.Load(mutated, d.schema, d.target);
+    if (r) {
+      d.x.CopyRow(0, row);
+      EXPECT_TRUE((*r)->PredictRow(row, out));
+    }
+  }
+  TargetInfo other{"label", Task::kBinary, {"p", "q"}};
+  auto wrong = trainer.Load(bytes, d.schema, other);
+  ASSERT_FALSE(wrong);
+  EXPECT_THAT(wrong.error().message(), HasSubstr("3 classes"));
+}
+
+TEST(RandomForestTest, ParameterTableValidates) {
+  const auto& table = RandomForestTrainer().params();
+  EXPECT_TRUE(table.Resolve({{"max_features", "sqrt"}}));
+  EXPECT_TRUE(table.Resolve({{"max_features", "0.5"}}));
+  EXPECT_TRUE(table.Resolve({{"max_features", "2"}}));
+  EXPECT_FALSE(table.Resolve({{"max_features", "2.5"}}));
+  EXPECT_FALSE(table.Resolve({{"max_features", "most"}}));
+  EXPECT_FALSE(table.Resolve({{"max_bins", "256"}}));
+  EXPECT_FALSE(table.Resolve({{"n_trees", "5"}}));
+}
+
+}  // namespace
+}  // namespace hone::learn
