@@ -2,6 +2,7 @@
 #ifndef HONE_CORE_CSV_H_
 #define HONE_CORE_CSV_H_
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ struct CsvReadOptions {
   std::optional<std::vector<std::string>> only_columns;
   /// Threads for parsing (0 = all hardware threads). The result does not depend on it.
   unsigned threads = 0;
+  /// Approximate bytes of input per parallel parsing chunk (0 = chosen from the input size and
+  /// the thread count). The result does not depend on it; tests and the fuzzer set it small to
+  /// exercise the merging of many chunks.
+  size_t chunk_bytes = 0;
 };
 
 /// True for the cell texts read as missing: "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN",
@@ -37,9 +42,16 @@ bool IsMissingText(std::string_view cell);
 /// Handles: a header row (required; names must be unique and non-empty), quoted fields with
 /// embedded delimiters, doubled quotes and newlines, CRLF and LF line ends, a UTF-8 byte-order
 /// mark, a missing final newline, and blank lines (skipped). Unquoted fields are trimmed of
-/// surrounding spaces and tabs; quoted fields are kept verbatim. Numbers parse with fast_float. Errors (kInvalidData) name the source, the 1-based line and, where
-/// there is one, the column: a row with too many or too few fields, an unterminated quote,
-/// text after a closing quote, an empty input, a header-only input (zero rows).
+/// surrounding spaces and tabs; quoted fields are kept verbatim. Numbers parse with fast_float.
+/// Errors (kInvalidData) name the source, the 1-based line and, where there is one, the column:
+/// a row with too many or too few fields, an unterminated quote, text after a closing quote, an
+/// empty input, a header-only input (zero rows).
+///
+/// Choices where files disagree: a quote opens a quoted field only as the field's first non-blank
+/// byte and is plain text elsewhere (`5" screen`); a lone CR also ends a line; a missing-marker
+/// is missing whether quoted or not; column_types entries naming no header column are ignored (a
+/// model's schema may list the label a scoring file lacks); an only_columns name absent from the
+/// header is kNotFound.
 Result<Table> ParseCsv(std::string_view text, std::string_view source,
                        const CsvReadOptions& options = {});
 
@@ -52,8 +64,7 @@ Result<Table> ReadCsv(const std::filesystem::path& path, const CsvReadOptions& o
 std::string FormatCsv(const Table& table, char delimiter = ',');
 
 /// FormatCsv, written atomically to `path`.
-Result<void> WriteCsv(const std::filesystem::path& path, const Table& table,
-                      char delimiter = ',');
+Result<void> WriteCsv(const std::filesystem::path& path, const Table& table, char delimiter = ',');
 
 }  // namespace hone::core
 

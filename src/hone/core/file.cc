@@ -50,17 +50,31 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
   std::string out;
   out.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
-  for (;;) {
-    if (done == out.size()) out.resize(out.size() + (1 << 16));  // the file grew, or is a pipe
+  auto fail = [&] {
+    return Fail(ErrorCode::kIo, "error reading '" + path.string() + "': " + Errno());
+  };
+  while (done < out.size()) {
     ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Fail(ErrorCode::kIo, "error reading '" + path.string() + "': " + Errno());
+      return fail();
     }
-    if (n == 0) break;
+    if (n == 0) break;  // the file shrank
     done += static_cast<size_t>(n);
   }
   out.resize(done);
+  // The file may have grown since fstat (or be a pipe): read on into a small buffer, so the
+  // common case does not grow, and so copy, a full-size string.
+  char more[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), more, sizeof(more));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail();
+    }
+    if (n == 0) break;
+    out.append(more, static_cast<size_t>(n));
+  }
   return out;
 }
 
