@@ -39,8 +39,7 @@ struct PrecisionRecallF1 {
 PrecisionRecallF1 PrecisionRecallF1Score(std::span<const int> y_true, std::span<const int> y_pred,
                                          Average average);
 /// Binary: precision, recall and F1 of class 1 (sklearn's average='binary', pos_label=1).
-PrecisionRecallF1 BinaryPrecisionRecallF1(std::span<const int> y_true,
-                                          std::span<const int> y_pred);
+PrecisionRecallF1 BinaryPrecisionRecallF1(std::span<const int> y_true, std::span<const int> y_pred);
 
 /// Binary ROC AUC of scores for class 1, with ties handled as sklearn does (trapezoids).
 /// NaN when y_true holds one class only.
@@ -49,7 +48,9 @@ double RocAucBinary(std::span<const int> y_true, std::span<const float> score_of
 /// (sklearn's roc_auc_score(multi_class='ovr')); NaN when fewer than two classes are present.
 double RocAucOvr(std::span<const int> y_true, std::span<const float> proba, size_t num_classes);
 /// Mean negative log-likelihood with probabilities clipped to [1e-15, 1 - 1e-15] and each row
-/// renormalised (sklearn 1.2).
+/// renormalised: scikit-learn's log_loss with eps=1e-15 (its default up to 1.1; 1.2's "auto"
+/// clips at the input dtype's machine epsilon instead, which makes the value depend on whether
+/// probabilities arrive as float32 or float64).
 double LogLoss(std::span<const int> y_true, std::span<const float> proba, size_t num_classes);
 
 /// accuracy, precision_macro, recall_macro, f1_macro, precision_weighted, recall_weighted,
