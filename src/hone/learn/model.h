@@ -37,6 +37,10 @@ class Model {
 
   /// The model's own bytes, stored in the bundle and read back by Trainer::Load.
   virtual Result<std::string> Serialize() const = 0;
+
+  /// Relative importance of each feature (FeatureSchema order, summing to 1), or empty when
+  /// the model does not measure it.
+  virtual std::vector<double> FeatureImportance() const { return {}; }
 };
 
 struct TrainingData {

@@ -1,0 +1,18 @@
+# The XGBoost-backed trainers "gbdt" and "linear". Only xgb_api.cc includes <xgboost/c_api.h>.
+list(APPEND HONE_LEARN_SOURCES
+  xgb/gbdt_model.cc
+  xgb/gbdt_trainer.cc
+  xgb/linear_encoding.cc
+  xgb/linear_model.cc
+  xgb/linear_trainer.cc
+  xgb/model_envelope.cc
+  xgb/objective.cc
+  xgb/xgb_api.cc
+)
+list(APPEND HONE_LEARN_TESTS
+  xgb/gbdt_trainer_test.cc
+  xgb/linear_encoding_test.cc
+  xgb/linear_trainer_test.cc
+  xgb/model_envelope_test.cc
+  xgb/xgb_api_test.cc
+)
