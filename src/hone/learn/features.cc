@@ -41,7 +41,14 @@ FeatureSchema FeatureSchema::FromTable(const core::Table& table) {
   for (const core::Column& c : table.columns()) {
     FeatureInfo f{c.name(), c.type(), {}};
     if (c.is_categorical()) {
-      f.categories = c.dictionary();
+      // Only categories that occur: a table made by Take keeps its source's whole dictionary.
+      std::vector<bool> used(c.dictionary().size());
+      for (int32_t code : c.codes()) {
+        if (code != core::kMissingCode) used[static_cast<size_t>(code)] = true;
+      }
+      for (size_t i = 0; i < used.size(); ++i) {
+        if (used[i]) f.categories.push_back(c.dictionary()[i]);
+      }
       std::sort(f.categories.begin(), f.categories.end());
     }
     features.push_back(std::move(f));

@@ -60,7 +60,7 @@ class FeatureSchema {
   FeatureSchema() = default;
   explicit FeatureSchema(std::vector<FeatureInfo> features);
 
-  /// Every column of `table` becomes a feature, with its categories sorted.
+  /// Every column of `table` becomes a feature, with the categories that occur in it, sorted.
   static FeatureSchema FromTable(const core::Table& table);
 
   const std::vector<FeatureInfo>& features() const { return features_; }

@@ -1,6 +1,7 @@
 #include "hone/learn/forest/forest_model.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "hone/core/bytes.h"
 #include "hone/core/parallel.h"
@@ -9,8 +10,8 @@ namespace hone::learn::forest {
 namespace {
 
 constexpr uint32_t kMagic = 0x31465248;  // "HRF1"
-constexpr uint32_t kFormatVersion = 1;
-constexpr size_t kRowsPerBlock = 256;
+constexpr uint32_t kFormatVersion = 2;
+constexpr size_t kRowsPerBlock = 4096;
 
 }  // namespace
 
@@ -29,14 +30,13 @@ size_t ForestModel::num_nodes() const {
   return n;
 }
 
-void ForestModel::Accumulate(const Tree& tree, std::span<const float> row, float* out) const {
-  const Node& leaf = tree.Leaf(row, category_bins_);
+void ForestModel::AddLeaf(const Tree& tree, LeafValue leaf, float* out) const {
   if (num_classes_ == 0) {
-    out[0] += leaf.value;
-  } else if (leaf.bits & Node::kPureLeaf) {
-    out[leaf.feature] += 1.0f;
+    out[0] += std::bit_cast<float>(leaf);
+  } else if (leaf & kPureClass) {
+    out[leaf & ~kPureClass] += 1.0f;
   } else {
-    const float* dist = tree.distributions.data() + leaf.feature;
+    const float* dist = tree.distributions.data() + leaf;
     for (size_t k = 0; k < num_classes_; ++k) out[k] += dist[k];
   }
 }
@@ -48,7 +48,40 @@ Result<void> ForestModel::PredictRow(std::span<const float> row, std::span<float
                     " features, the model reads " + std::to_string(num_features_));
   }
   std::fill(out.begin(), out.end(), 0.0f);
-  for (const Tree& tree : trees_) Accumulate(tree, row, out.data());
+  // A walk down one tree is a chain of dependent cache misses. Walking kLanes trees in
+  // lockstep lets the processor wait for their misses at the same time.
+  constexpr size_t kLanes = 16;
+  for (size_t first = 0; first < trees_.size(); first += kLanes) {
+    const size_t lanes = std::min(kLanes, trees_.size() - first);
+    uint32_t node[kLanes];
+    LeafValue leaf[kLanes];
+    bool walking[kLanes];
+    size_t active = 0;
+    for (size_t l = 0; l < lanes; ++l) {
+      const Tree& t = trees_[first + l];
+      walking[l] = !t.nodes.empty();
+      node[l] = 0;
+      leaf[l] = t.root_leaf;
+      active += walking[l];
+    }
+    while (active > 0) {
+      for (size_t l = 0; l < lanes; ++l) {
+        if (!walking[l]) continue;
+        const Tree& t = trees_[first + l];
+        const Node& n = t.nodes[node[l]];
+        bool go_left = t.GoesLeft(n, row[n.feature()], category_bins_);
+        uint32_t child = go_left ? n.left : n.right;
+        if (n.bits & (go_left ? Node::kLeftLeaf : Node::kRightLeaf)) {
+          leaf[l] = child;
+          walking[l] = false;
+          --active;
+        } else {
+          node[l] = child;
+        }
+      }
+    }
+    for (size_t l = 0; l < lanes; ++l) AddLeaf(trees_[first + l], leaf[l], out.data());
+  }
   float scale = 1.0f / static_cast<float>(trees_.size());
   for (float& v : out) v *= scale;
   return {};
@@ -63,20 +96,26 @@ Result<void> ForestModel::Predict(const FeatureMatrix& x, std::span<float> out,
                     " features, the model reads " + std::to_string(num_features_));
   }
   std::fill(out.begin(), out.end(), 0.0f);
-  const size_t blocks = (x.num_rows() + kRowsPerBlock - 1) / kRowsPerBlock;
+  // Row-major copies of the features, then tree by tree over many rows: a tree's nodes are
+  // reused from cache across the rows, where a row-by-row walk would miss on every level.
+  const size_t rows = x.num_rows();
+  const size_t workers =
+      std::clamp<size_t>(rows / 1024, 1, core::ResolveThreads(threads));  // >= 1k rows each
+  const size_t per_worker = (rows + workers - 1) / workers;
   const float scale = 1.0f / static_cast<float>(trees_.size());
-  // Blocks of rows, tree by tree: a tree's nodes stay in cache while a block walks it.
-  core::ParallelFor(blocks, threads, [&](size_t b) {
-    size_t begin = b * kRowsPerBlock;
-    size_t end = std::min(x.num_rows(), begin + kRowsPerBlock);
-    std::vector<float> rows((end - begin) * num_features_);
-    for (size_t i = begin; i < end; ++i) {
-      x.CopyRow(i, std::span<float>(rows.data() + (i - begin) * num_features_, num_features_));
-    }
-    for (const Tree& tree : trees_) {
-      for (size_t i = begin; i < end; ++i) {
-        std::span<const float> row(rows.data() + (i - begin) * num_features_, num_features_);
-        Accumulate(tree, row, out.data() + i * k);
+  core::ParallelFor(workers, static_cast<unsigned>(workers), [&](size_t w) {
+    size_t begin = w * per_worker, end = std::min(rows, begin + per_worker);
+    std::vector<float> block(kRowsPerBlock * num_features_);
+    for (size_t b = begin; b < end; b += kRowsPerBlock) {
+      size_t n = std::min(kRowsPerBlock, end - b);
+      for (size_t i = 0; i < n; ++i) {
+        x.CopyRow(b + i, std::span<float>(block.data() + i * num_features_, num_features_));
+      }
+      for (const Tree& tree : trees_) {
+        for (size_t i = 0; i < n; ++i) {
+          std::span<const float> row(block.data() + i * num_features_, num_features_);
+          AddLeaf(tree, tree.Predict(row, category_bins_), out.data() + (b + i) * k);
+        }
       }
     }
     for (size_t i = begin * k; i < end * k; ++i) out[i] *= scale;
@@ -94,6 +133,7 @@ Result<std::string> ForestModel::Serialize() const {
   w.PutArray(importance_);
   w.Put<uint64_t>(trees_.size());
   for (const Tree& t : trees_) {
+    w.Put(t.root_leaf);
     w.PutArray(t.nodes);
     w.PutArray(t.category_sets);
     w.PutArray(t.distributions);
@@ -109,26 +149,28 @@ Result<void> CheckTree(const Tree& t, const FeatureSchema& schema, size_t num_cl
   auto bad = [](const std::string& why) {
     return Fail(ErrorCode::kCorrupt, "random_forest model is malformed: " + why);
   };
-  if (t.nodes.empty()) return bad("a tree has no nodes");
+  auto leaf_ok = [&](LeafValue v) {
+    if (num_classes == 0) return true;
+    if (v & kPureClass) return (v & ~kPureClass) < num_classes;
+    return v <= t.distributions.size() && t.distributions.size() - v >= num_classes;
+  };
+  if (t.nodes.empty() && !leaf_ok(t.root_leaf)) return bad("a leaf is out of range");
   for (size_t i = 0; i < t.nodes.size(); ++i) {
     const Node& n = t.nodes[i];
-    if (n.is_leaf()) {
-      if (num_classes == 0) continue;
-      if (n.bits & Node::kPureLeaf) {
-        if (n.feature >= num_classes) return bad("a leaf names an unknown class");
-      } else if (n.feature > t.distributions.size() ||
-                 t.distributions.size() - n.feature < num_classes) {
-        return bad("a leaf's class distribution is out of range");
-      }
-      continue;
-    }
-    if (n.feature >= schema.size()) return bad("a split names an unknown feature");
-    if (n.left <= i || n.left >= t.nodes.size() - 1) return bad("a split's children are invalid");
+    if (n.feature() >= schema.size()) return bad("a split names an unknown feature");
     if (n.bits & Node::kCategorical) {
-      if (schema.features()[n.feature].type != core::ColumnType::kCategorical) {
+      if (schema.features()[n.feature()].type != core::ColumnType::kCategorical) {
         return bad("a categorical split on a numeric feature");
       }
       if (n.set_index() >= t.category_sets.size()) return bad("a category set is out of range");
+    }
+    for (bool left : {true, false}) {
+      uint32_t child = left ? n.left : n.right;
+      if (n.bits & (left ? Node::kLeftLeaf : Node::kRightLeaf)) {
+        if (!leaf_ok(child)) return bad("a leaf is out of range");
+      } else if (child <= i || child >= t.nodes.size()) {
+        return bad("a split's children are invalid");
+      }
     }
   }
   return {};
@@ -174,6 +216,7 @@ Result<std::unique_ptr<ForestModel>> ForestModel::Deserialize(std::string_view b
   if (!r.ok() || num_trees == 0 || num_trees > (1u << 20)) return corrupt("bad tree count");
   std::vector<Tree> trees(num_trees);
   for (Tree& t : trees) {
+    r.Get(t.root_leaf);
     r.GetArray(t.nodes, bytes.size());
     r.GetArray(t.category_sets, bytes.size());
     r.GetArray(t.distributions, bytes.size());

@@ -24,6 +24,7 @@ class ForestModel : public Model {
                        unsigned threads) const override;
   Result<void> PredictRow(std::span<const float> row, std::span<float> out) const override;
   Result<std::string> Serialize() const override;
+  std::vector<double> FeatureImportance() const override { return importance_; }
 
   /// Reads Serialize's bytes, checking every index so that no input can make prediction read
   /// out of bounds or loop.
@@ -38,8 +39,8 @@ class ForestModel : public Model {
   size_t num_nodes() const;
 
  private:
-  // Adds one tree's vote for `row` to out (num_outputs values).
-  void Accumulate(const Tree& tree, std::span<const float> row, float* out) const;
+  // Adds one tree's vote, the leaf a row reached, to out (num_outputs values).
+  void AddLeaf(const Tree& tree, LeafValue leaf, float* out) const;
 
   size_t num_features_;
   size_t num_classes_;  // 0 for regression

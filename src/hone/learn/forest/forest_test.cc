@@ -122,17 +122,18 @@ TEST(RandomForestTest, MaxDepthAndMinSamplesLeafLimitTrees) {
   Data d = Regression(2000, 6);
   auto shallow = Train(d, {{"n_estimators", "5"}, {"max_depth", "3"}});
   const auto& forest = dynamic_cast<const forest::ForestModel&>(*shallow);
-  for (const auto& tree : forest.trees()) EXPECT_LE(tree.nodes.size(), 15u);
+  for (const auto& tree : forest.trees()) EXPECT_LE(tree.nodes.size(), 7u);  // splits only
 
   // Without bootstrap every training row reaches a leaf; each leaf must hold >= 50 of them.
   auto leafy = Train(d, {{"n_estimators", "2"}, {"min_samples_leaf", "50"}, {"bootstrap", "no"}});
   const auto& f2 = dynamic_cast<const forest::ForestModel&>(*leafy);
   std::vector<float> row(3);
   for (const auto& tree : f2.trees()) {
-    std::map<const forest::Node*, int> hits;
+    std::map<std::pair<int64_t, bool>, int> hits;
     for (size_t i = 0; i < d.x.num_rows(); ++i) {
       d.x.CopyRow(i, row);
-      hits[&tree.Leaf(row, f2.category_bins())]++;
+      auto exit = tree.Walk(row, f2.category_bins());
+      hits[{exit.node, exit.left}]++;
     }
     for (const auto& [leaf, n] : hits) EXPECT_GE(n, 50);
   }

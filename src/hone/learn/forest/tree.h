@@ -1,8 +1,12 @@
-// A decision tree as a flat array of 16-byte nodes, and the forest model that averages them.
+// A decision tree as a flat array of 16-byte split nodes. Leaves are not nodes: a split holds
+// its children's leaf values in place of their indices, so a prediction touches one node per
+// level and a forest takes half the memory (prediction is bound by cache misses, not
+// arithmetic).
 #ifndef HONE_LEARN_FOREST_TREE_H_
 #define HONE_LEARN_FOREST_TREE_H_
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -15,57 +19,79 @@ using BinSet = std::array<uint64_t, 4>;
 inline bool BinSetHas(const BinSet& set, uint32_t bin) { return (set[bin >> 6] >> (bin & 63)) & 1; }
 inline void BinSetAdd(BinSet& set, uint32_t bin) { set[bin >> 6] |= uint64_t{1} << (bin & 63); }
 
+/// What a leaf holds, in 32 bits. Regression: the prediction's float bits. Classification:
+/// kPureClass | class for a leaf of one class, else an offset into Tree::distributions.
+using LeafValue = uint32_t;
+inline constexpr LeafValue kPureClass = 0x80000000u;
+
 struct Node {
   enum Flags : uint32_t {
-    kLeaf = 1,         // a leaf; otherwise a split
-    kDefaultLeft = 2,  // split: missing values go left
-    kCategorical = 4,  // split: test a category set, not a threshold
-    kPureLeaf = 8,     // classification leaf holding one class (in `feature`)
+    kDefaultLeft = 1u << 24,  // missing (and never-seen) values go left
+    kCategorical = 1u << 25,  // test a category set, not a threshold
+    kLeftLeaf = 1u << 26,     // `left` holds a LeafValue, not a node index
+    kRightLeaf = 1u << 27,
   };
-  /// Split: threshold (x <= value goes left). Regression leaf: the prediction.
-  float value = 0;
-  /// Split: feature index. Classification leaf: class (pure) or offset into distributions.
-  uint32_t feature = 0;
-  /// Split: index of the left child; the right child is left + 1.
-  uint32_t left = 0;
-  /// Flags in the low 8 bits; categorical split: index into category_sets << 8.
-  uint32_t bits = 0;
+  static constexpr uint32_t kFeatureMask = (1u << 24) - 1;
 
-  bool is_leaf() const { return bits & kLeaf; }
-  uint32_t set_index() const { return bits >> 8; }
+  /// Numeric split: x <= threshold goes left. Categorical split: index into category_sets,
+  /// stored in these bits.
+  float threshold = 0;
+  /// Feature index in the low 24 bits, flags above.
+  uint32_t bits = 0;
+  uint32_t left = 0;
+  uint32_t right = 0;
+
+  uint32_t feature() const { return bits & kFeatureMask; }
+  uint32_t set_index() const { return std::bit_cast<uint32_t>(threshold); }
 };
 static_assert(sizeof(Node) == 16);
 
 /// One tree. Immutable once built; safe to read from many threads.
 struct Tree {
-  std::vector<Node> nodes;  // nodes[0] is the root; children come after their parent
+  /// Split nodes; nodes[0] is the root and children come after their parent. Empty when the
+  /// whole tree is one leaf, `root_leaf`.
+  std::vector<Node> nodes;
+  LeafValue root_leaf = 0;
   std::vector<BinSet> category_sets;
   /// Class distributions of impure classification leaves, num_classes floats each.
   std::vector<float> distributions;
 
-  /// The leaf reached by `row` (encoded features). `category_bins[f]` maps category index to
-  /// bin for categorical feature f.
-  const Node& Leaf(std::span<const float> row,
-                   std::span<const std::vector<uint8_t>> category_bins) const {
-    const Node* node = &nodes[0];
-    while (!node->is_leaf()) {
-      float x = row[node->feature];
-      bool go_left;
-      if (std::isnan(x)) {
-        go_left = node->bits & Node::kDefaultLeft;
-      } else if (node->bits & Node::kCategorical) {
-        const auto& map = category_bins[node->feature];
-        if (x >= 0 && x < static_cast<float>(map.size())) {
-          go_left = BinSetHas(category_sets[node->set_index()], map[static_cast<size_t>(x)]);
-        } else {
-          go_left = node->bits & Node::kDefaultLeft;  // not a category of the training set
-        }
-      } else {
-        go_left = x <= node->value;
+  /// Where `row` (encoded features) ends: the last split and the side it took (for tests and
+  /// tools that need a leaf's identity), or {-1, false} for a one-leaf tree.
+  struct Exit {
+    int64_t node;
+    bool left;
+  };
+  Exit Walk(std::span<const float> row, std::span<const std::vector<uint8_t>> category_bins) const {
+    if (nodes.empty()) return {-1, false};
+    uint32_t i = 0;
+    for (;;) {
+      const Node& n = nodes[i];
+      bool go_left = GoesLeft(n, row[n.feature()], category_bins);
+      if (n.bits & (go_left ? Node::kLeftLeaf : Node::kRightLeaf)) {
+        return {static_cast<int64_t>(i), go_left};
       }
-      node = &nodes[node->left + (go_left ? 0 : 1)];
+      i = go_left ? n.left : n.right;
     }
-    return *node;
+  }
+
+  /// The leaf value `row` reaches.
+  LeafValue Predict(std::span<const float> row,
+                    std::span<const std::vector<uint8_t>> category_bins) const {
+    Exit e = Walk(row, category_bins);
+    if (e.node < 0) return root_leaf;
+    const Node& n = nodes[static_cast<size_t>(e.node)];
+    return e.left ? n.left : n.right;
+  }
+
+  bool GoesLeft(const Node& n, float x, std::span<const std::vector<uint8_t>> category_bins) const {
+    if (std::isnan(x)) return n.bits & Node::kDefaultLeft;
+    if (!(n.bits & Node::kCategorical)) return x <= n.threshold;
+    const auto& map = category_bins[n.feature()];
+    if (x >= 0 && x < static_cast<float>(map.size())) {
+      return BinSetHas(category_sets[n.set_index()], map[static_cast<size_t>(x)]);
+    }
+    return n.bits & Node::kDefaultLeft;  // not a category of the training set
   }
 };
 

@@ -1,20 +1,106 @@
 #include "hone/learn/forest/tree_builder.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace hone::learn::forest {
 namespace {
 
 constexpr double kNoSplit = -std::numeric_limits<double>::infinity();
+constexpr size_t kBins = 256;  // value bins 0..254 and kMissingBin
+// Nodes with at least this many samples keep per-feature histograms so that their children
+// need only build the smaller child's and subtract (below it, building directly is cheaper).
+constexpr uint32_t kKeepHistogramsFrom = 128;
+// Histograms kept per node are skipped when one node's would exceed this.
+constexpr size_t kMaxHistogramBlockBytes = size_t{8} << 20;
 
-// A row in the node's sample list, with its label and bootstrap weight kept beside it so that
-// histogram building reads them sequentially.
-struct Sample {
+// A row in the node's sample list, with its bootstrap weight and label kept beside it so that
+// histogram building reads them sequentially. Weights are bootstrap counts: whole numbers, so
+// weight sums are exact integers.
+struct RegressionSample {
   uint32_t row;
-  float y;
-  float w;
+  uint32_t w;
+  double wy;  // w * label: exact in double (a 24-bit float times a count below 2^29)
+};
+struct ClassSample {
+  uint32_t row;
+  uint32_t w;
+  uint32_t label;
+};
+
+// Histogram record of one bin for regression: one cache line holds all a sample updates.
+// Classification records are uint32 runs: [count, weight, weight of class 0..K-1].
+struct RegressionBin {
+  uint32_t count;  // distinct samples
+  uint32_t weight;
+  double sum;  // sum of weight * label
+};
+
+// A node while the tree grows: splits and leaves alike, children allocated in pairs.
+// Compact() folds the leaves into their parents afterwards.
+struct GrowNode {
+  bool leaf = false;
+  LeafValue value = 0;  // leaf
+  uint32_t bits = 0;    // split: feature and Node flags (kDefaultLeft, kCategorical)
+  float threshold = 0;  // split: threshold, or category set index bits
+  uint32_t left = 0;    // split: left child; the right child is left + 1
+};
+
+// Renumbers the split nodes in depth-first order (left child first, so a walk that goes left
+// reads the next node) and stores leaves in their parents' child fields.
+void Compact(const std::vector<GrowNode>& grown, Tree& tree) {
+  if (grown[0].leaf) {
+    tree.root_leaf = grown[0].value;
+    return;
+  }
+  tree.nodes.reserve(grown.size() / 2);
+  struct Step {
+    uint32_t grown;
+    int64_t parent;  // compact index of the parent, or -1
+    bool left;
+  };
+  std::vector<Step> stack = {{0, -1, false}};
+  while (!stack.empty()) {
+    Step s = stack.back();
+    stack.pop_back();
+    const GrowNode& g = grown[s.grown];
+    auto index = static_cast<uint32_t>(tree.nodes.size());
+    if (s.parent >= 0) {
+      Node& parent = tree.nodes[static_cast<size_t>(s.parent)];
+      (s.left ? parent.left : parent.right) = index;
+    }
+    tree.nodes.push_back({g.threshold, g.bits, 0, 0});
+    for (bool left : {false, true}) {  // the right child is pushed first, so left is next
+      const GrowNode& child = grown[g.left + (left ? 0 : 1)];
+      if (child.leaf) {
+        Node& n = tree.nodes[index];
+        (left ? n.left : n.right) = child.value;
+        n.bits |= left ? Node::kLeftLeaf : Node::kRightLeaf;
+      } else {
+        stack.push_back({g.left + (left ? 0 : 1), index, left});
+      }
+    }
+  }
+}
+
+// A list of distinct bins: at most 256 entries, no allocation.
+class BinList {
+ public:
+  void clear() { size_ = 0; }
+  void push_back(uint8_t bin) { items_[size_++] = bin; }
+  size_t size() const { return size_; }
+  uint8_t operator[](size_t i) const { return items_[i]; }
+  uint8_t* begin() { return items_; }
+  uint8_t* end() { return items_ + size_; }
+  const uint8_t* begin() const { return items_; }
+  const uint8_t* end() const { return items_ + size_; }
+
+ private:
+  uint8_t items_[256];
+  size_t size_ = 0;
 };
 
 struct SplitChoice {
@@ -30,7 +116,13 @@ struct SplitChoice {
   double right_weight = 0;
 };
 
+// Grows one tree. kRegression fixes the label statistics at compile time: one sum of w*y per
+// bin for regression, one weight per class for classification.
+template <bool kRegression>
 class Builder {
+  using Rec = std::conditional_t<kRegression, RegressionBin, uint32_t>;
+  using Sample = std::conditional_t<kRegression, RegressionSample, ClassSample>;
+
  public:
   Builder(const TreeInput& input, const TreeParams& params, core::Rng rng,
           std::vector<double>& importance)
@@ -38,26 +130,32 @@ class Builder {
         params_(params),
         rng_(rng),
         importance_(importance),
-        stats_(input.num_classes > 0 ? input.num_classes : 1),
-        count_(256),
-        weight_(256),
-        stat_(256 * static_cast<size_t>(stats_)),
+        use_counts_(params.min_samples_leaf > 1),
+        stats_(kRegression ? 1 : static_cast<size_t>(input.num_classes)),
+        num_features_(input.x.features.size()),
+        scratch_hist_(kBins * RecsPerBin()),
         left_stat_(stats_),
         missing_left_stat_(stats_),
         total_stat_(stats_) {
-    features_.resize(in_.x.features.size());
-    for (uint32_t f = 0; f < features_.size(); ++f) features_[f] = f;
+    features_.resize(num_features_);
+    for (uint32_t f = 0; f < num_features_; ++f) features_[f] = f;
+    constant_features_ = features_;
+    keep_histograms_ =
+        num_features_ * kBins * RecsPerBin() * sizeof(Rec) <= kMaxHistogramBlockBytes;
   }
 
   Tree Build() {
     DrawSamples();
-    scratch_.resize(samples_.size());
-    tree_.nodes.emplace_back();
+    partition_scratch_.resize(samples_.size());
+    grown_.emplace_back();
     struct Pending {
       uint32_t node, begin, end;
       int depth;
+      size_t known_constants;  // prefix of constant_features_ known constant here
+      int block;               // kept histograms, or -1
     };
-    std::vector<Pending> stack = {{0, 0, static_cast<uint32_t>(samples_.size()), 0}};
+    auto n_root = static_cast<uint32_t>(samples_.size());
+    std::vector<Pending> stack = {{0, 0, n_root, 0, 0, AcquireIf(n_root)}};
     while (!stack.empty()) {
       Pending p = stack.back();
       stack.pop_back();
@@ -67,34 +165,190 @@ class Builder {
                        n < 2 * static_cast<uint32_t>(params_.min_samples_leaf);
       bool too_deep = params_.max_depth > 0 && p.depth >= params_.max_depth;
       SplitChoice best;
-      if (!pure && !too_small && !too_deep) best = FindSplit(p.begin, p.end);
+      size_t constants = p.known_constants;
+      if (!pure && !too_small && !too_deep) best = FindSplit(p.begin, p.end, constants, p.block);
       if (best.score == kNoSplit) {
         MakeLeaf(p.node);
+        Release(p.block);
         continue;
       }
       importance_[best.feature] += best.score - Proxy(total_stat_.data(), total_weight_);
       uint32_t mid = Partition(best, p.begin, p.end);
-      uint32_t left = static_cast<uint32_t>(tree_.nodes.size());
-      tree_.nodes.emplace_back();
-      tree_.nodes.emplace_back();
+      auto [left_block, right_block] = ChildHistograms(p.block, p.begin, mid, p.end);
+      auto left = static_cast<uint32_t>(grown_.size());
+      grown_.emplace_back();
+      grown_.emplace_back();
       WriteSplit(p.node, left, best);
-      stack.push_back({left + 1, mid, p.end, p.depth + 1});
-      stack.push_back({left, p.begin, mid, p.depth + 1});
+      stack.push_back({left + 1, mid, p.end, p.depth + 1, constants, right_block});
+      stack.push_back({left, p.begin, mid, p.depth + 1, constants, left_block});
     }
+    Compact(grown_, tree_);
     return std::move(tree_);
   }
 
  private:
+  // ---- Histogram records ----
+  size_t RecsPerBin() const {
+    if constexpr (kRegression) return 1;
+    return stats_ + 2;
+  }
+  size_t Stats() const {
+    if constexpr (kRegression) return 1;
+    return stats_;
+  }
+  const Rec* At(const Rec* h, size_t bin) const { return h + bin * RecsPerBin(); }
+  Rec* At(Rec* h, size_t bin) const { return h + bin * RecsPerBin(); }
+  // A bin's size for min_samples_leaf: its distinct samples, or, when every leaf may hold a
+  // single sample, its weight (non-zero exactly when the bin is), which saves a count update
+  // per sample.
+  double Size(const Rec* h, size_t bin) const {
+    if constexpr (kRegression) {
+      return use_counts_ ? h[bin].count : h[bin].weight;
+    } else {
+      return At(h, bin)[use_counts_ ? 0 : 1];
+    }
+  }
+  double Weight(const Rec* h, size_t bin) const {
+    if constexpr (kRegression) {
+      return h[bin].weight;
+    } else {
+      return At(h, bin)[1];
+    }
+  }
+  double Stat(const Rec* h, size_t bin, size_t k) const {
+    if constexpr (kRegression) {
+      return h[bin].sum;
+    } else {
+      return At(h, bin)[2 + k];
+    }
+  }
+  void Add(Rec* h, uint8_t bin, const Sample& s) const {
+    if constexpr (kRegression) {
+      RegressionBin& r = h[bin];
+      r.weight += s.w;
+      r.sum += s.wy;
+      if (use_counts_) ++r.count;
+    } else {
+      uint32_t* r = At(h, bin);
+      r[1] += s.w;
+      r[2 + s.label] += s.w;
+      if (use_counts_) ++r[0];
+    }
+  }
+  void Clear(Rec* h, size_t bin) const {
+    Rec* r = At(h, bin);
+    for (size_t i = 0; i < RecsPerBin(); ++i) r[i] = Rec{};  // a loop, not a memset call
+  }
+
+  // Kept histogram blocks: one 256-bin histogram per feature, valid where marked.
+  struct Block {
+    std::vector<Rec> data;
+    std::vector<uint8_t> valid;
+  };
+  Rec* Slice(int block, uint32_t f) {
+    return blocks_[static_cast<size_t>(block)].data.data() + f * kBins * RecsPerBin();
+  }
+  int AcquireIf(uint32_t n) {
+    if (!keep_histograms_ || n < kKeepHistogramsFrom) return -1;
+    int id;
+    if (!free_blocks_.empty()) {
+      id = free_blocks_.back();
+      free_blocks_.pop_back();
+    } else {
+      id = static_cast<int>(blocks_.size());
+      blocks_.push_back({std::vector<Rec>(num_features_ * kBins * RecsPerBin()),
+                         std::vector<uint8_t>(num_features_)});
+    }
+    std::fill(blocks_[static_cast<size_t>(id)].valid.begin(),
+              blocks_[static_cast<size_t>(id)].valid.end(), 0);
+    return id;
+  }
+  void Release(int block) {
+    if (block >= 0) free_blocks_.push_back(block);
+  }
+
+  // Zeroes the bins feature f can use in a kept histogram.
+  void ClearSlice(Rec* h, uint32_t f) const {
+    const auto num_bins = static_cast<size_t>(in_.x.features[f].num_bins);
+    std::fill_n(h, num_bins * RecsPerBin(), Rec{});
+    Clear(h, kMissingBin);
+  }
+
+  // Builds the histogram of samples_[begin, end) for feature f into h (all zero on entry).
+  // With `present`, also marks the bins used: unconditionally, since a test for "first in
+  // its bin" is a branch the processor cannot predict.
+  void BuildHistogram(Rec* h, uint32_t f, uint32_t begin, uint32_t end, BinSet* present) {
+    const uint8_t* col = in_.x.column(f).data();
+    if (present == nullptr) {
+      for (uint32_t i = begin; i < end; ++i) Add(h, col[samples_[i].row], samples_[i]);
+      return;
+    }
+    for (uint32_t i = begin; i < end; ++i) {
+      uint8_t bin = col[samples_[i].row];
+      Add(h, bin, samples_[i]);
+      BinSetAdd(*present, bin);
+    }
+  }
+
+  // The children's histograms from the parent's: the smaller child's built, the larger
+  // child's by subtraction in place of the parent's. Returns {left block, right block}.
+  std::pair<int, int> ChildHistograms(int parent, uint32_t begin, uint32_t mid, uint32_t end) {
+    if (parent < 0) return {-1, -1};
+    uint32_t n_left = mid - begin, n_right = end - mid;
+    bool left_smaller = n_left <= n_right;
+    uint32_t n_large = left_smaller ? n_right : n_left;
+    if (n_large < kKeepHistogramsFrom) {
+      Release(parent);
+      return {-1, -1};
+    }
+    int small = AcquireIf(kKeepHistogramsFrom);  // always a block: it feeds the subtraction
+    uint32_t s_begin = left_smaller ? begin : mid, s_end = left_smaller ? mid : end;
+    Block& pb = blocks_[static_cast<size_t>(parent)];
+    for (uint32_t f = 0; f < num_features_; ++f) {
+      if (!pb.valid[f]) continue;
+      Rec* small_h = Slice(small, f);
+      ClearSlice(small_h, f);
+      BuildHistogram(small_h, f, s_begin, s_end, nullptr);
+      Rec* large_h = Slice(parent, f);
+      // Only the bins this feature can use: value bins 0..num_bins-1 and the missing bin.
+      auto subtract = [&](size_t bin) {
+        if constexpr (kRegression) {
+          large_h[bin].weight -= small_h[bin].weight;
+          large_h[bin].sum -= small_h[bin].sum;
+          if (use_counts_) large_h[bin].count -= small_h[bin].count;
+        } else {
+          for (size_t i = 0; i < RecsPerBin(); ++i) At(large_h, bin)[i] -= At(small_h, bin)[i];
+        }
+      };
+      const auto num_bins = static_cast<size_t>(in_.x.features[f].num_bins);
+      for (size_t bin = 0; bin < num_bins; ++bin) subtract(bin);
+      subtract(kMissingBin);
+      blocks_[static_cast<size_t>(small)].valid[f] = 1;
+    }
+    uint32_t n_small = left_smaller ? n_left : n_right;
+    if (n_small < kKeepHistogramsFrom) {
+      Release(small);
+      small = -1;
+    }
+    return left_smaller ? std::pair{small, parent} : std::pair{parent, small};
+  }
+
+  // ---- Growing ----
   void DrawSamples() {
     size_t n = in_.y.size();
-    std::vector<float> weight(n, params_.bootstrap ? 0.0f : 1.0f);
+    std::vector<uint32_t> weight(n, params_.bootstrap ? 0 : 1);
     if (params_.bootstrap) {
       auto draws = static_cast<size_t>(
           std::max(1.0, std::round(params_.max_samples * static_cast<double>(n))));
-      for (size_t i = 0; i < draws; ++i) weight[rng_.Below(n)] += 1.0f;
+      for (size_t i = 0; i < draws; ++i) ++weight[rng_.Below(n)];
     }
     for (uint32_t r = 0; r < n; ++r) {
-      if (weight[r] > 0) samples_.push_back({r, in_.y[r], weight[r]});
+      if (weight[r] == 0) continue;
+      if constexpr (kRegression) {
+        samples_.push_back({r, weight[r], static_cast<double>(weight[r]) * in_.y[r]});
+      } else {
+        samples_.push_back({r, weight[r], static_cast<uint32_t>(in_.y[r])});
+      }
     }
   }
 
@@ -102,149 +356,267 @@ class Builder {
   bool ComputeTotals(uint32_t begin, uint32_t end) {
     std::fill(total_stat_.begin(), total_stat_.end(), 0.0);
     total_weight_ = 0;
-    if (in_.num_classes == 0) {
-      float lo = samples_[begin].y, hi = lo;
+    if constexpr (kRegression) {
+      // Pure when every label equals the first: w * y == wy, exactly (see RegressionSample).
+      const double y0 = samples_[begin].wy / samples_[begin].w;
+      double sum = 0;
+      bool pure = true;
       for (uint32_t i = begin; i < end; ++i) {
         const Sample& s = samples_[i];
         total_weight_ += s.w;
-        total_stat_[0] += static_cast<double>(s.w) * s.y;
-        lo = std::min(lo, s.y);
-        hi = std::max(hi, s.y);
+        sum += s.wy;
+        pure &= s.wy == y0 * s.w;
       }
-      return lo == hi;
+      total_stat_[0] = sum;
+      return pure;
+    } else {
+      for (uint32_t i = begin; i < end; ++i) {
+        const Sample& s = samples_[i];
+        total_weight_ += s.w;
+        total_stat_[s.label] += s.w;
+      }
+      int classes_present = 0;
+      for (double w : total_stat_) classes_present += w > 0;
+      return classes_present <= 1;
     }
-    for (uint32_t i = begin; i < end; ++i) {
-      const Sample& s = samples_[i];
-      total_weight_ += s.w;
-      total_stat_[static_cast<size_t>(s.y)] += s.w;
-    }
-    int classes_present = 0;
-    for (double w : total_stat_) classes_present += w > 0;
-    return classes_present <= 1;
   }
 
   double Proxy(const double* stat, double weight) const {
     if (weight <= 0) return 0;
     double sum = 0;
-    for (int k = 0; k < stats_; ++k) sum += stat[k] * stat[k];
+    for (size_t k = 0; k < Stats(); ++k) sum += stat[k] * stat[k];
     return sum / weight;
   }
 
-  SplitChoice FindSplit(uint32_t begin, uint32_t end) {
-    SplitChoice best;
-    // Draw features without replacement until max_features non-constant ones were tried,
-    // as scikit-learn does; constant features do not count.
-    size_t remaining = features_.size();
-    int tried = 0;
-    while (remaining > 0 && tried < params_.max_features) {
-      size_t pick = rng_.Below(remaining);
-      std::swap(features_[pick], features_[remaining - 1]);
-      uint32_t f = features_[--remaining];
-      if (EvaluateFeature(f, begin, end, best)) ++tried;
-    }
-    return best;
-  }
-
-  // Scans every split of feature f; returns false when f is constant at this node.
-  bool EvaluateFeature(uint32_t f, uint32_t begin, uint32_t end, SplitChoice& best) {
-    const uint8_t* col = in_.x.column(f).data();
-    touched_.clear();
-    const bool regression = in_.num_classes == 0;
-    for (uint32_t i = begin; i < end; ++i) {
-      const Sample& s = samples_[i];
-      uint8_t bin = col[s.row];
-      if (count_[bin]++ == 0) touched_.push_back(bin);
-      weight_[bin] += s.w;
-      if (regression) {
-        stat_[bin] += static_cast<double>(s.w) * s.y;
-      } else {
-        stat_[bin * static_cast<size_t>(stats_) + static_cast<size_t>(s.y)] += s.w;
-      }
-    }
-    bool has_missing = count_[kMissingBin] > 0;
-    values_.clear();
-    for (uint8_t b : touched_) {
-      if (b != kMissingBin) values_.push_back(b);
-    }
-    bool splittable = values_.size() + (has_missing ? 1 : 0) >= 2;
-    if (splittable) ScanSplits(f, end - begin, has_missing, best);
-    for (uint8_t b : touched_) {
-      count_[b] = 0;
-      weight_[b] = 0;
-      std::fill_n(stat_.begin() + b * static_cast<ptrdiff_t>(stats_), stats_, 0.0);
-    }
-    return splittable;
-  }
-
-  void OrderBins(bool categorical) {
-    if (!categorical) {
-      std::sort(values_.begin(), values_.end());
-      return;
-    }
-    // Categories ordered by their mean label (regression), the share of class 1 (binary) or
-    // of the node's majority class (multiclass): the best prefix split in this order is the
-    // best subset split for regression and binary classification.
-    size_t k = 0;
-    if (in_.num_classes == 2) k = 1;
-    if (in_.num_classes > 2) {
-      k = static_cast<size_t>(std::max_element(total_stat_.begin(), total_stat_.end()) -
-                              total_stat_.begin());
-    }
-    auto score = [&](uint8_t b) { return stat_[b * static_cast<size_t>(stats_) + k] / weight_[b]; };
-    std::sort(values_.begin(), values_.end(), [&](uint8_t a, uint8_t b) {
-      double sa = score(a), sb = score(b);
-      return sa != sb ? sa < sb : a < b;
-    });
-  }
-
-  // Right-side proxy: (total - left) over (total weight - left weight).
+  // Proxy of the complement: (total - stat) over (total weight - weight).
   double RightProxy(const double* left_stat, double left_weight) const {
     double weight = total_weight_ - left_weight;
     if (weight <= 0) return 0;
     double sum = 0;
-    for (int k = 0; k < stats_; ++k) {
+    for (size_t k = 0; k < Stats(); ++k) {
       double d = total_stat_[k] - left_stat[k];
       sum += d * d;
     }
     return sum / weight;
   }
 
-  void ScanSplits(uint32_t f, uint32_t n, bool has_missing, SplitChoice& best) {
-    const FeatureBins& fb = in_.x.features[f];
-    OrderBins(fb.categorical);
-    const size_t m = values_.size();
-    const size_t S = static_cast<size_t>(stats_);
-    const uint32_t min_leaf = static_cast<uint32_t>(params_.min_samples_leaf);
-    const uint32_t missing_count = count_[kMissingBin];
-    const double missing_weight = weight_[kMissingBin];
-    const double* missing_stat = &stat_[kMissingBin * S];
+  // scikit-learn's feature sampling (BestSplitter.node_split): features are drawn without
+  // replacement until max_features were visited, continuing past that only while every
+  // visited feature was constant. Features found constant are remembered for the node's
+  // descendants in the prefix of constant_features_, so they are never evaluated again below.
+  SplitChoice FindSplit(uint32_t begin, uint32_t end, size_t& known_constants, int block) {
+    SplitChoice best;
+    const size_t n_known = known_constants;
+    size_t f_i = features_.size();
+    size_t visited = 0, found_constants = 0, drawn_constants = 0;
+    size_t total_constants = n_known;
+    const auto max_features = static_cast<size_t>(params_.max_features);
+    while (f_i > total_constants &&
+           (visited < max_features || visited <= found_constants + drawn_constants)) {
+      ++visited;
+      size_t f_j = drawn_constants + rng_.Below(f_i - found_constants - drawn_constants);
+      if (f_j < n_known) {
+        std::swap(features_[drawn_constants], features_[f_j]);
+        ++drawn_constants;
+        continue;
+      }
+      f_j += found_constants;
+      if (!EvaluateFeature(features_[f_j], begin, end, block, best)) {
+        std::swap(features_[f_j], features_[total_constants]);
+        ++found_constants;
+        ++total_constants;
+        continue;
+      }
+      --f_i;
+      std::swap(features_[f_i], features_[f_j]);
+      // Two samples apart on this feature: its split leaves both children pure, and no
+      // other feature can do better, only tie.
+      if (end - begin == 2) break;
+    }
+    // The known prefix keeps its order for siblings; newly found constants extend it.
+    std::copy_n(constant_features_.begin(), n_known, features_.begin());
+    std::copy_n(features_.begin() + static_cast<ptrdiff_t>(n_known), found_constants,
+                constant_features_.begin() + static_cast<ptrdiff_t>(n_known));
+    if (block >= 0) {
+      // Constant features need no histograms below this node.
+      for (size_t i = n_known; i < total_constants; ++i) {
+        blocks_[static_cast<size_t>(block)].valid[constant_features_[i]] = 0;
+      }
+    }
+    known_constants = total_constants;
+    return best;
+  }
 
+  // Scans every split of feature f; returns false when f is constant at this node.
+  bool EvaluateFeature(uint32_t f, uint32_t begin, uint32_t end, int block, SplitChoice& best) {
+    const FeatureBins& fb = in_.x.features[f];
+    values_.clear();
+    const Rec* h;
+    BinSet present;  // scratch histogram: the bins in use
+    if (block >= 0) {
+      // A kept histogram: build it once if the parent had none, then walk its bins.
+      Rec* slice = Slice(block, f);
+      if (!blocks_[static_cast<size_t>(block)].valid[f]) {
+        ClearSlice(slice, f);
+        BuildHistogram(slice, f, begin, end, nullptr);
+        blocks_[static_cast<size_t>(block)].valid[f] = 1;
+      }
+      h = slice;
+      for (int b = 0; b < fb.num_bins; ++b) {
+        if (Size(h, static_cast<size_t>(b)) > 0) values_.push_back(static_cast<uint8_t>(b));
+      }
+      if (fb.categorical) OrderCategories(h);
+    } else {
+      h = scratch_hist_.data();
+      present = {};
+      // A node with more samples than bins fills most of them: walk the bins afterwards
+      // rather than mark each sample's.
+      if (end - begin < static_cast<uint32_t>(fb.num_bins)) {
+        BuildHistogram(scratch_hist_.data(), f, begin, end, &present);
+      } else {
+        BuildHistogram(scratch_hist_.data(), f, begin, end, nullptr);
+        for (int b = 0; b < fb.num_bins; ++b) {
+          if (Size(h, static_cast<size_t>(b)) > 0) BinSetAdd(present, static_cast<uint32_t>(b));
+        }
+        if (Size(h, kMissingBin) > 0) BinSetAdd(present, kMissingBin);
+      }
+      // Value bins in ascending order, straight from the bitmap.
+      for (size_t w = 0; w < present.size(); ++w) {
+        uint64_t bits = present[w];
+        if (w == (kMissingBin >> 6)) bits &= ~(uint64_t{1} << (kMissingBin & 63));
+        for (; bits != 0; bits &= bits - 1) {
+          values_.push_back(static_cast<uint8_t>(w * 64 + std::countr_zero(bits)));
+        }
+      }
+      if (fb.categorical) OrderCategories(h);
+    }
+    const bool has_missing = Size(h, kMissingBin) > 0;
+    bool splittable = values_.size() + (has_missing ? 1 : 0) >= 2;
+    if (splittable) {
+      double n = use_counts_ ? end - begin : total_weight_;
+      ScanSplits(h, f, fb.categorical, n, has_missing, best);
+    }
+    if (block < 0) {
+      for (size_t w = 0; w < present.size(); ++w) {
+        for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
+          Clear(scratch_hist_.data(), w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+        }
+      }
+    }
+    return splittable;
+  }
+
+  // Orders category bins by their mean label (regression), the share of class 1 (binary) or
+  // of the node's majority class (multiclass): the best prefix split in this order is the best
+  // subset split for regression and binary classification.
+  void OrderCategories(const Rec* h) {
+    size_t k = 0;
+    if (!kRegression) {
+      k = in_.num_classes == 2
+              ? 1
+              : static_cast<size_t>(std::max_element(total_stat_.begin(), total_stat_.end()) -
+                                    total_stat_.begin());
+    }
+    for (uint8_t b : values_) score_[b] = Stat(h, b, k) / Weight(h, b);
+    std::sort(values_.begin(), values_.end(), [&](uint8_t a, uint8_t b) {
+      return score_[a] != score_[b] ? score_[a] < score_[b] : a < b;
+    });
+  }
+
+  void ScanSplits(const Rec* h, uint32_t f, bool categorical, double n, bool has_missing,
+                  SplitChoice& best) {
+    if constexpr (kRegression) return ScanRegression(h, f, categorical, n, has_missing, best);
+    const size_t m = values_.size();
+    const double min_leaf = params_.min_samples_leaf;
+    const double missing_count = Size(h, kMissingBin), missing_weight = Weight(h, kMissingBin);
     std::fill(left_stat_.begin(), left_stat_.end(), 0.0);
-    uint32_t left_count = 0;
-    double left_weight = 0;
+    double left_count = 0, left_weight = 0;
     for (size_t p = 0; p < m; ++p) {
       const uint8_t b = values_[p];
-      left_count += count_[b];
-      left_weight += weight_[b];
-      for (size_t k = 0; k < S; ++k) left_stat_[k] += stat_[b * S + k];
+      left_count += Size(h, b);
+      left_weight += Weight(h, b);
+      for (size_t k = 0; k < Stats(); ++k) left_stat_[k] += Stat(h, b, k);
       const bool last = p + 1 == m;
       // Missing values to the right; at the last bin that leaves only them on the right.
       if ((!last || has_missing) && left_count >= min_leaf && n - left_count >= min_leaf) {
         double score =
             Proxy(left_stat_.data(), left_weight) + RightProxy(left_stat_.data(), left_weight);
-        Consider(score, f, fb.categorical, has_missing, false, p, left_weight, best);
+        Consider(score, f, categorical, has_missing, false, p, left_weight, best);
       }
       // Missing values to the left.
       if (has_missing && !last) {
-        uint32_t with_missing = left_count + missing_count;
+        double with_missing = left_count + missing_count;
         if (with_missing >= min_leaf && n - with_missing >= min_leaf) {
-          for (size_t k = 0; k < S; ++k) missing_left_stat_[k] = left_stat_[k] + missing_stat[k];
+          for (size_t k = 0; k < Stats(); ++k) {
+            missing_left_stat_[k] = left_stat_[k] + Stat(h, kMissingBin, k);
+          }
           double w = left_weight + missing_weight;
           double score =
               Proxy(missing_left_stat_.data(), w) + RightProxy(missing_left_stat_.data(), w);
-          Consider(score, f, fb.categorical, has_missing, true, p, w, best);
+          Consider(score, f, categorical, has_missing, true, p, w, best);
         }
       }
+    }
+  }
+
+  // Regression, kept tight: no function calls per candidate, and no checks for empty sides
+  // (every value bin and the missing bin are non-empty, so both sides always have weight).
+  void ScanRegression(const Rec* h, uint32_t f, bool categorical, double n, bool has_missing,
+                      SplitChoice& best) {
+    if (use_counts_) {
+      has_missing ? ScanRegression<true, true>(h, f, categorical, n, best)
+                  : ScanRegression<true, false>(h, f, categorical, n, best);
+    } else {
+      has_missing ? ScanRegression<false, true>(h, f, categorical, n, best)
+                  : ScanRegression<false, false>(h, f, categorical, n, best);
+    }
+  }
+
+  template <bool kCounts, bool kMissing>
+  void ScanRegression(const Rec* h, uint32_t f, bool categorical, double n, SplitChoice& best) {
+    const size_t m = values_.size();
+    const double min_leaf = params_.min_samples_leaf;
+    const double total_sum = total_stat_[0], total_weight = total_weight_;
+    const RegressionBin& missing = h[kMissingBin];
+    double count = 0, weight = 0, sum = 0;
+    double best_score = best.score, best_weight = 0;
+    size_t best_p = m;
+    bool best_missing_left = false;
+    // Without missing values the last bin cannot end a left side.
+    const size_t candidates = kMissing ? m : m - 1;
+    for (size_t p = 0; p < candidates; ++p) {
+      const RegressionBin& r = h[values_[p]];
+      weight += r.weight;
+      sum += r.sum;
+      if constexpr (kCounts) count += r.count;
+      if (!kCounts || (count >= min_leaf && n - count >= min_leaf)) {
+        double right = total_sum - sum;
+        double score = sum * sum / weight + right * right / (total_weight - weight);
+        if (score > best_score) {
+          best_score = score;
+          best_p = p;
+          best_weight = weight;
+          best_missing_left = false;
+        }
+      }
+      if constexpr (kMissing) {
+        if (p + 1 == m) break;
+        double c = count + missing.count;
+        if (!kCounts || (c >= min_leaf && n - c >= min_leaf)) {
+          double s = sum + missing.sum, w = weight + missing.weight;
+          double right = total_sum - s;
+          double score = s * s / w + right * right / (total_weight - w);
+          if (score > best_score) {
+            best_score = score;
+            best_p = p;
+            best_weight = w;
+            best_missing_left = true;
+          }
+        }
+      }
+    }
+    if (best_p < m) {
+      Consider(best_score, f, categorical, kMissing, best_missing_left, best_p, best_weight, best);
     }
   }
 
@@ -273,24 +645,33 @@ class Builder {
   // Reorders samples_[begin, end) so the left child's come first, keeping row order within
   // each side (sequential reads in later histograms). Returns the boundary.
   uint32_t Partition(const SplitChoice& split, uint32_t begin, uint32_t end) {
-    bool goes_left[256];
-    for (int b = 0; b < 256; ++b) {
-      goes_left[b] = split.categorical ? BinSetHas(split.left_bins, static_cast<uint32_t>(b))
-                                       : b <= split.split_bin;
-    }
-    goes_left[kMissingBin] = split.missing_left;
     const uint8_t* col = in_.x.column(split.feature).data();
+    if (split.categorical) {
+      BinSet left_set = split.left_bins;
+      if (split.missing_left) BinSetAdd(left_set, kMissingBin);
+      return PartitionBy(col, begin, end, [&](uint8_t bin) { return BinSetHas(left_set, bin); });
+    }
+    const uint8_t last = split.split_bin;
+    if (split.missing_left) {
+      return PartitionBy(col, begin, end,
+                         [last](uint8_t bin) { return bin <= last || bin == kMissingBin; });
+    }
+    return PartitionBy(col, begin, end, [last](uint8_t bin) { return bin <= last; });
+  }
+
+  template <typename GoesLeft>
+  uint32_t PartitionBy(const uint8_t* col, uint32_t begin, uint32_t end, GoesLeft goes_left) {
     uint32_t left = begin;
     size_t right = 0;
     for (uint32_t i = begin; i < end; ++i) {
       const Sample s = samples_[i];
-      if (goes_left[col[s.row]]) {
+      if (goes_left(col[s.row])) {
         samples_[left++] = s;
       } else {
-        scratch_[right++] = s;
+        partition_scratch_[right++] = s;
       }
     }
-    std::copy_n(scratch_.begin(), right, samples_.begin() + left);
+    std::copy_n(partition_scratch_.begin(), right, samples_.begin() + left);
     return left;
   }
 
@@ -300,10 +681,9 @@ class Builder {
     // heavier child.
     bool default_left =
         split.has_missing ? split.missing_left : split.left_weight >= split.right_weight;
-    Node& n = tree_.nodes[node];
-    n.feature = split.feature;
+    GrowNode& n = grown_[node];
     n.left = left;
-    n.bits = default_left ? uint32_t{Node::kDefaultLeft} : 0u;
+    n.bits = split.feature | (default_left ? uint32_t{Node::kDefaultLeft} : 0u);
     if (split.categorical) {
       BinSet set = split.left_bins;
       if (default_left) {
@@ -313,20 +693,21 @@ class Builder {
           }
         }
       }
-      n.bits |= Node::kCategorical | static_cast<uint32_t>(tree_.category_sets.size() << 8);
+      n.bits |= Node::kCategorical;
+      n.threshold = std::bit_cast<float>(static_cast<uint32_t>(tree_.category_sets.size()));
       tree_.category_sets.push_back(set);
     } else {
-      n.value = split.split_bin < fb.thresholds.size() ? fb.thresholds[split.split_bin]
-                                                       : std::numeric_limits<float>::infinity();
+      n.threshold = split.split_bin < fb.thresholds.size() ? fb.thresholds[split.split_bin]
+                                                           : std::numeric_limits<float>::infinity();
     }
   }
 
   // Turns `node` into a leaf holding the totals last computed (those of this node).
   void MakeLeaf(uint32_t node) {
-    Node& n = tree_.nodes[node];
-    n.bits = Node::kLeaf;
-    if (in_.num_classes == 0) {
-      n.value = static_cast<float>(total_stat_[0] / total_weight_);
+    GrowNode& n = grown_[node];
+    n.leaf = true;
+    if constexpr (kRegression) {
+      n.value = std::bit_cast<LeafValue>(static_cast<float>(total_stat_[0] / total_weight_));
       return;
     }
     int present = 0;
@@ -338,11 +719,10 @@ class Builder {
       }
     }
     if (present == 1) {
-      n.bits |= Node::kPureLeaf;
-      n.feature = only;
+      n.value = kPureClass | only;
       return;
     }
-    n.feature = static_cast<uint32_t>(tree_.distributions.size());
+    n.value = static_cast<LeafValue>(tree_.distributions.size());
     for (double w : total_stat_) {
       tree_.distributions.push_back(static_cast<float>(w / total_weight_));
     }
@@ -352,19 +732,24 @@ class Builder {
   const TreeParams& params_;
   core::Rng rng_;
   std::vector<double>& importance_;
-  const int stats_;  // label statistics per bin: 1 (sum of w*y) or one weight per class
+  const bool use_counts_;  // min_samples_leaf > 1: keep distinct-sample counts per bin
+  const size_t stats_;     // label statistics per bin
+  const size_t num_features_;
 
   Tree tree_;
+  std::vector<GrowNode> grown_;
   std::vector<Sample> samples_;
-  std::vector<Sample> scratch_;
+  std::vector<Sample> partition_scratch_;
   std::vector<uint32_t> features_;
+  std::vector<uint32_t> constant_features_;
 
-  // Histogram of the feature being evaluated; all zero between evaluations.
-  std::vector<uint32_t> count_;
-  std::vector<double> weight_;
-  std::vector<double> stat_;
-  std::vector<uint8_t> touched_;
-  std::vector<uint8_t> values_;
+  // Histogram of a feature evaluated without a kept block; all zero between evaluations.
+  std::vector<Rec> scratch_hist_;
+  BinList values_;
+  double score_[kBins] = {};
+  bool keep_histograms_ = false;
+  std::vector<Block> blocks_;
+  std::vector<int> free_blocks_;
 
   std::vector<double> left_stat_;
   std::vector<double> missing_left_stat_;
@@ -376,7 +761,8 @@ class Builder {
 
 Tree BuildTree(const TreeInput& input, const TreeParams& params, core::Rng rng,
                std::vector<double>& importance) {
-  return Builder(input, params, rng, importance).Build();
+  if (input.num_classes == 0) return Builder<true>(input, params, rng, importance).Build();
+  return Builder<false>(input, params, rng, importance).Build();
 }
 
 }  // namespace hone::learn::forest

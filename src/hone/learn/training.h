@@ -1,0 +1,86 @@
+// One training run: a table and a request in; a model, its metrics and its bundle out.
+// This is everything `hone train` does; the CLI only parses flags and prints.
+#ifndef HONE_LEARN_TRAINING_H_
+#define HONE_LEARN_TRAINING_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hone/core/table.h"
+#include "hone/learn/bundle.h"
+#include "hone/learn/metrics.h"
+#include "hone/learn/model.h"
+#include "hone/learn/task.h"
+
+namespace hone::learn {
+
+struct SplitSpec {
+  enum class Kind { kRandom, kStratified, kTime };
+  Kind kind = Kind::kRandom;
+  /// kTime: the column that orders rows. It is not used as a feature.
+  std::string time_column;
+
+  /// "random", "stratified" or "time:COL".
+  std::string ToString() const;
+};
+/// Parses "random", "stratified", "time:COL"; the error lists the forms.
+Result<SplitSpec> ParseSplitSpec(std::string_view text);
+
+struct TrainRequest {
+  std::string target;
+  TaskRequest task = TaskRequest::kAuto;
+  std::string model = "random_forest";
+  /// --param KEY=VALUE assignments, in order.
+  std::vector<std::pair<std::string, std::string>> params;
+  /// Fraction of rows held out for testing, in [0, 1); 0 trains on every row.
+  double test_size = 0.2;
+  SplitSpec split;
+  /// Cross-validation folds on the training rows: 0 (none) or at least 2.
+  int cv_folds = 0;
+  uint64_t seed = 42;
+  /// 0 = every hardware thread.
+  unsigned threads = 0;
+  /// Columns left out of the features (identifiers, leaks).
+  std::vector<std::string> ignore;
+  /// Lineage recorded in the bundle: where the data came from and its digest.
+  std::string data_source;
+  std::string data_sha256;
+};
+
+struct CrossValidation {
+  int folds = 0;
+  /// Metric → (mean, standard deviation) over folds.
+  std::vector<std::pair<std::string, std::pair<double, double>>> summary;
+  std::vector<MetricList> per_fold;
+};
+
+struct TrainOutcome {
+  Bundle bundle;
+  std::unique_ptr<Model> model;
+  /// The headline metrics: on the test rows, else the cross-validation means, else on the
+  /// training rows (which flatter the model; `evaluated_on` says which).
+  MetricList metrics;
+  std::string evaluated_on;
+  std::optional<CrossValidation> cv;
+  size_t rows_total = 0;
+  size_t rows_dropped = 0;  // rows without a target value
+  size_t rows_train = 0;
+  size_t rows_test = 0;
+  double train_seconds = 0;  // fitting the final model
+};
+
+/// Validates the request against the table, splits, optionally cross-validates, trains,
+/// evaluates and assembles the bundle. Bad requests (unknown column, parameter, split) fail
+/// with kInvalidArgument or kInvalidData before any training starts.
+Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& request);
+
+/// The hone version recorded in bundles.
+const char* HoneVersion();
+
+}  // namespace hone::learn
+
+#endif  // HONE_LEARN_TRAINING_H_

@@ -1,0 +1,128 @@
+#include "hone_runner.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hone/core/random.h"
+
+extern char** environ;
+
+namespace hone::e2e {
+
+namespace fs = std::filesystem;
+
+Workspace::Workspace() {
+  std::string tmpl = (fs::temp_directory_path() / "hone-e2e-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+}
+
+Workspace::~Workspace() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string Workspace::Write(const std::string& name, const std::string& text) const {
+  std::ofstream(dir_ / name, std::ios::binary) << text;
+  return (dir_ / name).string();
+}
+
+std::string Workspace::Read(const std::string& name) const {
+  std::ifstream in(dir_ / name, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool Workspace::Exists(const std::string& name) const { return fs::exists(dir_ / name); }
+
+std::vector<std::string> Workspace::Files() const {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename());
+  return names;
+}
+
+RunResult Workspace::Hone(const std::vector<std::string>& args) const {
+  std::string out_path = (dir_ / ".stdout").string(), err_path = (dir_ / ".stderr").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
+  std::vector<std::string> argv_text = {HONE_BINARY};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  RunResult r;
+  if (posix_spawn(&pid, HONE_BINARY, &actions, nullptr, argv.data(), environ) != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    r.err = "could not start " HONE_BINARY;
+    return r;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Read(".stdout");
+  r.err = Read(".stderr");
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return r;
+}
+
+std::string HousesCsv(int rows, unsigned seed) {
+  core::Rng rng(seed);
+  const char* districts[] = {"north", "south", "east", "old town, centre"};
+  const double effect[] = {0, 40000, -25000, 90000};
+  std::ostringstream csv;
+  csv << "size,rooms,district,built,price\n";
+  for (int i = 0; i < rows; ++i) {
+    double size = 40 + rng.Uniform() * 160;
+    int rooms = 1 + static_cast<int>(size / 35);
+    auto d = static_cast<size_t>(rng.Below(4));
+    int built = 1950 + static_cast<int>(rng.Below(70));
+    double price = 2500 * size + 8000 * rooms + effect[d] + (built - 1950) * 300 +
+                   (rng.Uniform() - 0.5) * 20000;
+    csv << static_cast<int>(size) << ',';
+    if (i % 17 != 3) csv << rooms;
+    csv << ',';
+    if (d == 3) {
+      csv << '"' << districts[d] << '"';
+    } else if (i % 23 != 5) {
+      csv << districts[d];
+    }
+    csv << ',' << built << ',' << std::lround(price) << '\n';
+  }
+  return csv.str();
+}
+
+std::string ChurnCsv(int rows, unsigned seed) {
+  core::Rng rng(seed);
+  const char* plans[] = {"monthly", "yearly", "two_year"};
+  std::ostringstream csv;
+  csv << "tenure,charges,plan,churned\n";
+  for (int i = 0; i < rows; ++i) {
+    int tenure = static_cast<int>(rng.Below(72));
+    double charges = 20 + rng.Uniform() * 100;
+    auto plan = static_cast<size_t>(rng.Below(3));
+    double risk = 0.6 - tenure / 100.0 + (plan == 0 ? 0.3 : -0.2) + charges / 400.0;
+    bool churned = rng.Uniform() < risk;
+    csv << tenure << ',' << std::lround(charges * 100) / 100.0 << ',' << plans[plan] << ','
+        << (churned ? "yes" : "no") << '\n';
+  }
+  return csv.str();
+}
+
+}  // namespace hone::e2e

@@ -1,0 +1,49 @@
+// Runs the hone binary in a scratch folder and captures what it printed.
+#ifndef HONE_TESTS_E2E_HONE_RUNNER_H_
+#define HONE_TESTS_E2E_HONE_RUNNER_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hone::e2e {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// A scratch folder, removed at destruction, in which `hone` runs.
+class Workspace {
+ public:
+  Workspace();
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path Path(const std::string& name) const { return dir_ / name; }
+  /// Writes `text` to a file in the workspace and returns its path.
+  std::string Write(const std::string& name, const std::string& text) const;
+  std::string Read(const std::string& name) const;
+  bool Exists(const std::string& name) const;
+  /// Names of the files in the workspace.
+  std::vector<std::string> Files() const;
+
+  /// Runs `hone ARGS...` with the workspace as working directory (no shell involved).
+  RunResult Hone(const std::vector<std::string>& args) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+/// A CSV of house sales: rows × (size, rooms, district, built, price), seeded. Price depends
+/// on size, rooms and district; a few cells are missing.
+std::string HousesCsv(int rows, unsigned seed);
+/// A CSV of customers with a text label "yes"/"no" in `churned`.
+std::string ChurnCsv(int rows, unsigned seed);
+
+}  // namespace hone::e2e
+
+#endif  // HONE_TESTS_E2E_HONE_RUNNER_H_
