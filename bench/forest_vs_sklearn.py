@@ -138,7 +138,8 @@ def hone_side(name, train_path, test_path, threads, build):
         [hone, "eval", "--model", model, "--data", test_path, "--json"],
         check=True, capture_output=True, text=True).stdout)
     latency = json.loads(subprocess.run(
-        [os.path.join(build, "bench", "hone_bench_predict"), model, test_path],
+        [os.path.join(build, "bench", "hone_bench_predict"), model, test_path,
+         "--threads", str(threads)],
         check=True, capture_output=True, text=True).stdout)
     metric = "r2" if task == "regression" else "accuracy"
     return {"fit_seconds": trained["train_seconds"], "command_seconds": command,

@@ -1,7 +1,7 @@
 // Prediction latency of a model bundle: batch (rows per second over a whole file) and single
 // row (the serving path: raw cells → encoded features → PredictRow), as JSON.
 //
-//   hone_bench_predict MODEL.hone DATA.csv [--repeats N]
+//   hone_bench_predict MODEL.hone DATA.csv [--repeats N] [--threads N]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -32,9 +32,21 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) return Fail("usage: hone_bench_predict MODEL.hone DATA.csv [--repeats N]");
+  if (argc < 3) {
+    return Fail("usage: hone_bench_predict MODEL.hone DATA.csv [--repeats N] [--threads N]");
+  }
   int repeats = 5;
-  if (argc == 5 && std::string(argv[3]) == "--repeats") repeats = std::atoi(argv[4]);
+  unsigned threads = 1;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--repeats") {
+      repeats = std::max(1, std::atoi(argv[i + 1]));
+    } else if (flag == "--threads") {
+      threads = static_cast<unsigned>(std::max(1, std::atoi(argv[i + 1])));
+    } else {
+      return Fail("unknown flag " + flag);
+    }
+  }
   auto loaded = hone::learn::LoadBundle(argv[1]);
   if (!loaded) return Fail(loaded.error().message());
   const auto& bundle = loaded->bundle;
@@ -49,12 +61,11 @@ int main(int argc, char** argv) {
   if (!table) return Fail(table.error().message());
   const size_t rows = table->num_rows(), k = loaded->model->num_outputs();
 
-  // Batch: encode and predict the whole table, best of `repeats`, on one thread (as a server
-  // answering one batch request would).
+  // Batch: encode and predict the whole table, best of `repeats`, on `threads` threads.
   double best_batch = 1e30;
   for (int r = 0; r < repeats; ++r) {
     auto t0 = Clock::now();
-    auto out = hone::learn::PredictTable(*loaded->model, bundle.features, *table, 1);
+    auto out = hone::learn::PredictTable(*loaded->model, bundle.features, *table, threads);
     auto t1 = Clock::now();
     if (!out) return Fail(out.error().message());
     best_batch = std::min(best_batch, Seconds(t0, t1));

@@ -124,6 +124,12 @@ BinnedMatrix BinFeatures(const FeatureSchema& schema, const FeatureMatrix& x, in
     uint8_t* dst = out.bins.data() + j * out.num_rows;
     for (size_t i = 0; i < column.size(); ++i) dst[i] = fb.Bin(column[i]);
   });
+  const size_t num_features = x.num_features();
+  out.rows.resize(out.bins.size());
+  for (size_t j = 0; j < num_features; ++j) {
+    const uint8_t* src = out.bins.data() + j * out.num_rows;
+    for (size_t i = 0; i < out.num_rows; ++i) out.rows[i * num_features + j] = src[i];
+  }
   return out;
 }
 

@@ -35,8 +35,12 @@ struct BinnedMatrix {
   std::vector<FeatureBins> features;
   size_t num_rows = 0;
   std::vector<uint8_t> bins;
+  /// The same bins row-major: one row's bins for every feature side by side, for building
+  /// many features' histograms in one pass over a node's rows.
+  std::vector<uint8_t> rows;
 
   std::span<const uint8_t> column(size_t j) const { return {bins.data() + j * num_rows, num_rows}; }
+  const uint8_t* row(size_t i) const { return rows.data() + i * features.size(); }
 };
 
 /// Chooses bins from the training matrix: every distinct value gets its own bin when there

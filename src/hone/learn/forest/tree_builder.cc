@@ -93,6 +93,7 @@ class BinList {
   void push_back(uint8_t bin) { items_[size_++] = bin; }
   size_t size() const { return size_; }
   uint8_t operator[](size_t i) const { return items_[i]; }
+  uint8_t& operator[](size_t i) { return items_[i]; }
   uint8_t* begin() { return items_; }
   uint8_t* end() { return items_ + size_; }
   const uint8_t* begin() const { return items_; }
@@ -244,12 +245,15 @@ class Builder {
   struct Block {
     std::vector<Rec> data;
     std::vector<uint8_t> valid;
+    std::vector<BinSet> present;  // per feature: the bins in use, missing included
   };
   Rec* Slice(int block, uint32_t f) {
     return blocks_[static_cast<size_t>(block)].data.data() + f * kBins * RecsPerBin();
   }
-  int AcquireIf(uint32_t n) {
-    if (!keep_histograms_ || n < kKeepHistogramsFrom) return -1;
+  // A block for a node of n samples, or -1 when kept histograms would not pay (min_n: the
+  // smallest node worth one).
+  int AcquireIf(uint32_t n, uint32_t min_n = kKeepHistogramsFrom) {
+    if (!keep_histograms_ || n < min_n) return -1;
     int id;
     if (!free_blocks_.empty()) {
       id = free_blocks_.back();
@@ -257,7 +261,7 @@ class Builder {
     } else {
       id = static_cast<int>(blocks_.size());
       blocks_.push_back({std::vector<Rec>(num_features_ * kBins * RecsPerBin()),
-                         std::vector<uint8_t>(num_features_)});
+                         std::vector<uint8_t>(num_features_), std::vector<BinSet>(num_features_)});
     }
     std::fill(blocks_[static_cast<size_t>(id)].valid.begin(),
               blocks_[static_cast<size_t>(id)].valid.end(), 0);
@@ -294,41 +298,54 @@ class Builder {
   // child's by subtraction in place of the parent's. Returns {left block, right block}.
   std::pair<int, int> ChildHistograms(int parent, uint32_t begin, uint32_t mid, uint32_t end) {
     if (parent < 0) return {-1, -1};
-    uint32_t n_left = mid - begin, n_right = end - mid;
-    bool left_smaller = n_left <= n_right;
-    uint32_t n_large = left_smaller ? n_right : n_left;
-    if (n_large < kKeepHistogramsFrom) {
+    if (end - begin < kKeepHistogramsFrom) {
       Release(parent);
       return {-1, -1};
     }
-    int small = AcquireIf(kKeepHistogramsFrom);  // always a block: it feeds the subtraction
+    bool left_smaller = mid - begin <= end - mid;
     uint32_t s_begin = left_smaller ? begin : mid, s_end = left_smaller ? mid : end;
+    int small = AcquireIf(0, 0);  // feeds the subtraction, whatever its size
     Block& pb = blocks_[static_cast<size_t>(parent)];
+    Block& sb = blocks_[static_cast<size_t>(small)];
+    // The smaller child's histograms, every kept feature in one pass over its rows.
+    fused_features_.clear();
     for (uint32_t f = 0; f < num_features_; ++f) {
       if (!pb.valid[f]) continue;
-      Rec* small_h = Slice(small, f);
-      ClearSlice(small_h, f);
-      BuildHistogram(small_h, f, s_begin, s_end, nullptr);
-      Rec* large_h = Slice(parent, f);
-      // Only the bins this feature can use: value bins 0..num_bins-1 and the missing bin.
-      auto subtract = [&](size_t bin) {
-        if constexpr (kRegression) {
-          large_h[bin].weight -= small_h[bin].weight;
-          large_h[bin].sum -= small_h[bin].sum;
-          if (use_counts_) large_h[bin].count -= small_h[bin].count;
-        } else {
-          for (size_t i = 0; i < RecsPerBin(); ++i) At(large_h, bin)[i] -= At(small_h, bin)[i];
-        }
-      };
-      const auto num_bins = static_cast<size_t>(in_.x.features[f].num_bins);
-      for (size_t bin = 0; bin < num_bins; ++bin) subtract(bin);
-      subtract(kMissingBin);
-      blocks_[static_cast<size_t>(small)].valid[f] = 1;
+      fused_features_.push_back(f);
+      ClearSlice(Slice(small, f), f);
+      sb.present[f] = {};
+      sb.valid[f] = 1;
     }
-    uint32_t n_small = left_smaller ? n_left : n_right;
-    if (n_small < kKeepHistogramsFrom) {
-      Release(small);
-      small = -1;
+    const size_t nf = fused_features_.size();
+    fused_slices_.resize(nf);
+    for (size_t k = 0; k < nf; ++k) fused_slices_[k] = Slice(small, fused_features_[k]);
+    for (uint32_t i = s_begin; i < s_end; ++i) {
+      const Sample& s = samples_[i];
+      const uint8_t* bins = in_.x.row(s.row);
+      for (size_t k = 0; k < nf; ++k) {
+        uint8_t bin = bins[fused_features_[k]];
+        Add(fused_slices_[k], bin, s);
+        BinSetAdd(sb.present[fused_features_[k]], bin);
+      }
+    }
+    // The larger child: parent minus smaller, over the bins the parent used.
+    for (uint32_t f : fused_features_) {
+      Rec* large_h = Slice(parent, f);
+      const Rec* small_h = Slice(small, f);
+      BinSet& present = pb.present[f];
+      for (size_t w = 0; w < present.size(); ++w) {
+        for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
+          size_t bin = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+          if constexpr (kRegression) {
+            large_h[bin].weight -= small_h[bin].weight;
+            large_h[bin].sum -= small_h[bin].sum;
+            if (use_counts_) large_h[bin].count -= small_h[bin].count;
+          } else {
+            for (size_t i = 0; i < RecsPerBin(); ++i) At(large_h, bin)[i] -= At(small_h, bin)[i];
+          }
+          if (Size(large_h, bin) == 0) present[w] &= ~(uint64_t{1} << (bin & 63));
+        }
+      }
     }
     return left_smaller ? std::pair{small, parent} : std::pair{parent, small};
   }
@@ -455,16 +472,17 @@ class Builder {
     BinSet present;  // scratch histogram: the bins in use
     if (block >= 0) {
       // A kept histogram: build it once if the parent had none, then walk its bins.
+      Block& kept = blocks_[static_cast<size_t>(block)];
       Rec* slice = Slice(block, f);
-      if (!blocks_[static_cast<size_t>(block)].valid[f]) {
+      if (!kept.valid[f]) {
         ClearSlice(slice, f);
-        BuildHistogram(slice, f, begin, end, nullptr);
-        blocks_[static_cast<size_t>(block)].valid[f] = 1;
+        kept.present[f] = {};
+        BuildHistogram(slice, f, begin, end, &kept.present[f]);
+        kept.valid[f] = 1;
       }
       h = slice;
-      for (int b = 0; b < fb.num_bins; ++b) {
-        if (Size(h, static_cast<size_t>(b)) > 0) values_.push_back(static_cast<uint8_t>(b));
-      }
+      present = kept.present[f];
+      AscendingValues(present);
       if (fb.categorical) OrderCategories(h);
     } else {
       h = scratch_hist_.data();
@@ -480,14 +498,7 @@ class Builder {
         }
         if (Size(h, kMissingBin) > 0) BinSetAdd(present, kMissingBin);
       }
-      // Value bins in ascending order, straight from the bitmap.
-      for (size_t w = 0; w < present.size(); ++w) {
-        uint64_t bits = present[w];
-        if (w == (kMissingBin >> 6)) bits &= ~(uint64_t{1} << (kMissingBin & 63));
-        for (; bits != 0; bits &= bits - 1) {
-          values_.push_back(static_cast<uint8_t>(w * 64 + std::countr_zero(bits)));
-        }
-      }
+      AscendingValues(present);
       if (fb.categorical) OrderCategories(h);
     }
     const bool has_missing = Size(h, kMissingBin) > 0;
@@ -506,6 +517,17 @@ class Builder {
     return splittable;
   }
 
+  // values_ = the value bins of `present` (the missing bin left out), ascending.
+  void AscendingValues(const BinSet& present) {
+    for (size_t w = 0; w < present.size(); ++w) {
+      uint64_t bits = present[w];
+      if (w == (kMissingBin >> 6)) bits &= ~(uint64_t{1} << (kMissingBin & 63));
+      for (; bits != 0; bits &= bits - 1) {
+        values_.push_back(static_cast<uint8_t>(w * 64 + std::countr_zero(bits)));
+      }
+    }
+  }
+
   // Orders category bins by their mean label (regression), the share of class 1 (binary) or
   // of the node's majority class (multiclass): the best prefix split in this order is the best
   // subset split for regression and binary classification.
@@ -517,10 +539,17 @@ class Builder {
               : static_cast<size_t>(std::max_element(total_stat_.begin(), total_stat_.end()) -
                                     total_stat_.begin());
     }
-    for (uint8_t b : values_) score_[b] = Stat(h, b, k) / Weight(h, b);
-    std::sort(values_.begin(), values_.end(), [&](uint8_t a, uint8_t b) {
-      return score_[a] != score_[b] ? score_[a] < score_[b] : a < b;
-    });
+    // Sort one integer per bin: the score's bits made to order like the number (negatives
+    // flipped), the bin below them to break ties.
+    const size_t m = values_.size();
+    for (size_t i = 0; i < m; ++i) {
+      uint8_t b = values_[i];
+      auto bits = std::bit_cast<uint64_t>(Stat(h, b, k) / Weight(h, b));
+      bits = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
+      order_keys_[i] = (bits & ~uint64_t{0xff}) | b;
+    }
+    std::sort(order_keys_, order_keys_ + m);
+    for (size_t i = 0; i < m; ++i) values_[i] = static_cast<uint8_t>(order_keys_[i] & 0xff);
   }
 
   void ScanSplits(const Rec* h, uint32_t f, bool categorical, double n, bool has_missing,
@@ -577,6 +606,17 @@ class Builder {
     const size_t m = values_.size();
     const double min_leaf = params_.min_samples_leaf;
     const double total_sum = total_stat_[0], total_weight = total_weight_;
+    // Whether a left side of sum s and weight w beats `record`, and if so records its score:
+    // s^2/w + r^2/(W-w) > record, multiplied out (both weights are positive) to spare two
+    // divisions per candidate.
+    auto beats = [&](double s, double w, double& record) {
+      double right = total_sum - s, right_weight = total_weight - w;
+      double den = w * right_weight;
+      double num = s * s * right_weight + right * right * w;
+      if (!(num > record * den)) return false;
+      record = num / den;
+      return true;
+    };
     const RegressionBin& missing = h[kMissingBin];
     double count = 0, weight = 0, sum = 0;
     double best_score = best.score, best_weight = 0;
@@ -590,10 +630,7 @@ class Builder {
       sum += r.sum;
       if constexpr (kCounts) count += r.count;
       if (!kCounts || (count >= min_leaf && n - count >= min_leaf)) {
-        double right = total_sum - sum;
-        double score = sum * sum / weight + right * right / (total_weight - weight);
-        if (score > best_score) {
-          best_score = score;
+        if (beats(sum, weight, best_score)) {
           best_p = p;
           best_weight = weight;
           best_missing_left = false;
@@ -603,11 +640,8 @@ class Builder {
         if (p + 1 == m) break;
         double c = count + missing.count;
         if (!kCounts || (c >= min_leaf && n - c >= min_leaf)) {
-          double s = sum + missing.sum, w = weight + missing.weight;
-          double right = total_sum - s;
-          double score = s * s / w + right * right / (total_weight - w);
-          if (score > best_score) {
-            best_score = score;
+          double w = weight + missing.weight;
+          if (beats(sum + missing.sum, w, best_score)) {
             best_p = p;
             best_weight = w;
             best_missing_left = true;
@@ -746,10 +780,12 @@ class Builder {
   // Histogram of a feature evaluated without a kept block; all zero between evaluations.
   std::vector<Rec> scratch_hist_;
   BinList values_;
-  double score_[kBins] = {};
+  uint64_t order_keys_[kBins] = {};
   bool keep_histograms_ = false;
   std::vector<Block> blocks_;
   std::vector<int> free_blocks_;
+  std::vector<uint32_t> fused_features_;
+  std::vector<Rec*> fused_slices_;
 
   std::vector<double> left_stat_;
   std::vector<double> missing_left_stat_;
