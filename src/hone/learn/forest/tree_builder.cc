@@ -143,6 +143,7 @@ class Builder {
     constant_features_ = features_;
     keep_histograms_ =
         num_features_ * kBins * RecsPerBin() * sizeof(Rec) <= kMaxHistogramBlockBytes;
+    node_block_ = AcquireIf(0, 0);
   }
 
   Tree Build() {
@@ -167,7 +168,14 @@ class Builder {
       bool too_deep = params_.max_depth > 0 && p.depth >= params_.max_depth;
       SplitChoice best;
       size_t constants = p.known_constants;
-      if (!pure && !too_small && !too_deep) best = FindSplit(p.begin, p.end, constants, p.block);
+      if (!pure && !too_small && !too_deep) {
+        if (p.block < 0 && FusedBuild(p.begin, p.end, constants)) {
+          best = FindSplit(p.begin, p.end, constants, node_block_);
+          ClearNodeBlock();
+        } else {
+          best = FindSplit(p.begin, p.end, constants, p.block);
+        }
+      }
       if (best.score == kNoSplit) {
         MakeLeaf(p.node);
         Release(p.block);
@@ -291,6 +299,54 @@ class Builder {
       uint8_t bin = col[samples_[i].row];
       Add(h, bin, samples_[i]);
       BinSetAdd(*present, bin);
+    }
+  }
+
+  // For a node without kept histograms whose every candidate feature will be evaluated
+  // (max_features covers them all): builds all their histograms in one pass over its rows
+  // into node_block_. Returns false when that does not apply.
+  bool FusedBuild(uint32_t begin, uint32_t end, size_t known_constants) {
+    if (node_block_ < 0 || end - begin < 3 ||
+        static_cast<size_t>(params_.max_features) < features_.size()) {
+      return false;  // two rows stop at the first feature that parts them: nothing to fuse
+    }
+    Block& nb = blocks_[static_cast<size_t>(node_block_)];
+    fused_features_.assign(features_.begin() + static_cast<ptrdiff_t>(known_constants),
+                           features_.end());
+    const size_t nf = fused_features_.size();
+    fused_slices_.resize(nf);
+    fused_present_.resize(nf);
+    for (size_t k = 0; k < nf; ++k) {
+      uint32_t f = fused_features_[k];
+      nb.valid[f] = 1;
+      nb.present[f] = {};
+      fused_slices_[k] = Slice(node_block_, f);
+      fused_present_[k] = &nb.present[f];
+    }
+    for (uint32_t i = begin; i < end; ++i) {
+      const Sample& s = samples_[i];
+      const uint8_t* bins = in_.x.row(s.row);
+      for (size_t k = 0; k < nf; ++k) {
+        uint8_t bin = bins[fused_features_[k]];
+        Add(fused_slices_[k], bin, s);
+        BinSetAdd(*fused_present_[k], bin);
+      }
+    }
+    return true;
+  }
+
+  // Returns node_block_ to all zeros, clearing only the bins FusedBuild touched.
+  void ClearNodeBlock() {
+    Block& nb = blocks_[static_cast<size_t>(node_block_)];
+    for (uint32_t f : fused_features_) {
+      Rec* h = Slice(node_block_, f);
+      const BinSet& present = nb.present[f];
+      for (size_t w = 0; w < present.size(); ++w) {
+        for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
+          Clear(h, w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+        }
+      }
+      nb.valid[f] = 0;
     }
   }
 
@@ -784,8 +840,10 @@ class Builder {
   bool keep_histograms_ = false;
   std::vector<Block> blocks_;
   std::vector<int> free_blocks_;
+  int node_block_ = -1;  // all zeros between nodes; see FusedBuild
   std::vector<uint32_t> fused_features_;
   std::vector<Rec*> fused_slices_;
+  std::vector<BinSet*> fused_present_;
 
   std::vector<double> left_stat_;
   std::vector<double> missing_left_stat_;
