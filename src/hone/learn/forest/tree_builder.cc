@@ -4,87 +4,14 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <type_traits>
+
+#include "hone/learn/forest/grow_node.h"
+#include "hone/learn/forest/histograms.h"
 
 namespace hone::learn::forest {
 namespace {
 
 constexpr double kNoSplit = -std::numeric_limits<double>::infinity();
-constexpr size_t kBins = 256;  // value bins 0..254 and kMissingBin
-// Nodes with at least this many samples keep per-feature histograms so that their children
-// need only build the smaller child's and subtract (below it, building directly is cheaper).
-constexpr uint32_t kKeepHistogramsFrom = 128;
-// Histograms kept per node are skipped when one node's would exceed this.
-constexpr size_t kMaxHistogramBlockBytes = size_t{8} << 20;
-
-// A row in the node's sample list, with its bootstrap weight and label kept beside it so that
-// histogram building reads them sequentially. Weights are bootstrap counts: whole numbers, so
-// weight sums are exact integers.
-struct RegressionSample {
-  uint32_t row;
-  uint32_t w;
-  double wy;  // w * label: exact in double (a 24-bit float times a count below 2^29)
-};
-struct ClassSample {
-  uint32_t row;
-  uint32_t w;
-  uint32_t label;
-};
-
-// Histogram record of one bin for regression: one cache line holds all a sample updates.
-// Classification records are uint32 runs: [count, weight, weight of class 0..K-1].
-struct RegressionBin {
-  uint32_t count;  // distinct samples
-  uint32_t weight;
-  double sum;  // sum of weight * label
-};
-
-// A node while the tree grows: splits and leaves alike, children allocated in pairs.
-// Compact() folds the leaves into their parents afterwards.
-struct GrowNode {
-  bool leaf = false;
-  LeafValue value = 0;  // leaf
-  uint32_t bits = 0;    // split: feature and Node flags (kDefaultLeft, kCategorical)
-  float threshold = 0;  // split: threshold, or category set index bits
-  uint32_t left = 0;    // split: left child; the right child is left + 1
-};
-
-// Renumbers the split nodes in depth-first order (left child first, so a walk that goes left
-// reads the next node) and stores leaves in their parents' child fields.
-void Compact(const std::vector<GrowNode>& grown, Tree& tree) {
-  if (grown[0].leaf) {
-    tree.root_leaf = grown[0].value;
-    return;
-  }
-  tree.nodes.reserve(grown.size() / 2);
-  struct Step {
-    uint32_t grown;
-    int64_t parent;  // compact index of the parent, or -1
-    bool left;
-  };
-  std::vector<Step> stack = {{0, -1, false}};
-  while (!stack.empty()) {
-    Step s = stack.back();
-    stack.pop_back();
-    const GrowNode& g = grown[s.grown];
-    auto index = static_cast<uint32_t>(tree.nodes.size());
-    if (s.parent >= 0) {
-      Node& parent = tree.nodes[static_cast<size_t>(s.parent)];
-      (s.left ? parent.left : parent.right) = index;
-    }
-    tree.nodes.push_back({g.threshold, g.bits, 0, 0});
-    for (bool left : {false, true}) {  // the right child is pushed first, so left is next
-      const GrowNode& child = grown[g.left + (left ? 0 : 1)];
-      if (child.leaf) {
-        Node& n = tree.nodes[index];
-        (left ? n.left : n.right) = child.value;
-        n.bits |= left ? Node::kLeftLeaf : Node::kRightLeaf;
-      } else {
-        stack.push_back({g.left + (left ? 0 : 1), index, left});
-      }
-    }
-  }
-}
 
 // A list of distinct bins: at most 256 entries, no allocation.
 class BinList {
@@ -117,12 +44,11 @@ struct SplitChoice {
   double right_weight = 0;
 };
 
-// Grows one tree. kRegression fixes the label statistics at compile time: one sum of w*y per
-// bin for regression, one weight per class for classification.
 template <bool kRegression>
 class Builder {
-  using Rec = std::conditional_t<kRegression, RegressionBin, uint32_t>;
-  using Sample = std::conditional_t<kRegression, RegressionSample, ClassSample>;
+  using Hist = Histograms<kRegression>;
+  using Rec = typename Hist::Rec;
+  using Sample = typename Hist::Sample;
 
  public:
   Builder(const TreeInput& input, const TreeParams& params, core::Rng rng,
@@ -134,16 +60,14 @@ class Builder {
         use_counts_(params.min_samples_leaf > 1),
         stats_(kRegression ? 1 : static_cast<size_t>(input.num_classes)),
         num_features_(input.x.features.size()),
-        scratch_hist_(kBins * RecsPerBin()),
+        hist_(input.x, samples_, stats_, use_counts_),
         left_stat_(stats_),
         missing_left_stat_(stats_),
         total_stat_(stats_) {
     features_.resize(num_features_);
     for (uint32_t f = 0; f < num_features_; ++f) features_[f] = f;
     constant_features_ = features_;
-    keep_histograms_ =
-        num_features_ * kBins * RecsPerBin() * sizeof(Rec) <= kMaxHistogramBlockBytes;
-    node_block_ = AcquireIf(0, 0);
+    node_block_ = hist_.Acquire();
   }
 
   Tree Build() {
@@ -157,7 +81,8 @@ class Builder {
       int block;               // kept histograms, or -1
     };
     auto n_root = static_cast<uint32_t>(samples_.size());
-    std::vector<Pending> stack = {{0, 0, n_root, 0, 0, AcquireIf(n_root)}};
+    int root_block = n_root >= kKeepHistogramsFrom ? hist_.Acquire() : -1;
+    std::vector<Pending> stack = {{0, 0, n_root, 0, 0, root_block}};
     while (!stack.empty()) {
       Pending p = stack.back();
       stack.pop_back();
@@ -171,19 +96,19 @@ class Builder {
       if (!pure && !too_small && !too_deep) {
         if (p.block < 0 && FusedBuild(p.begin, p.end, constants)) {
           best = FindSplit(p.begin, p.end, constants, node_block_);
-          ClearNodeBlock();
+          hist_.ClearBuilt(node_block_, fused_features_);
         } else {
           best = FindSplit(p.begin, p.end, constants, p.block);
         }
       }
       if (best.score == kNoSplit) {
         MakeLeaf(p.node);
-        Release(p.block);
+        hist_.Release(p.block);
         continue;
       }
       importance_[best.feature] += best.score - Proxy(total_stat_.data(), total_weight_);
       uint32_t mid = Partition(best, p.begin, p.end);
-      auto [left_block, right_block] = ChildHistograms(p.block, p.begin, mid, p.end);
+      auto [left_block, right_block] = hist_.Children(p.block, p.begin, mid, p.end);
       auto left = static_cast<uint32_t>(grown_.size());
       grown_.emplace_back();
       grown_.emplace_back();
@@ -196,217 +121,20 @@ class Builder {
   }
 
  private:
-  // ---- Histogram records ----
-  size_t RecsPerBin() const {
-    if constexpr (kRegression) return 1;
-    return stats_ + 2;
-  }
-  size_t Stats() const {
-    if constexpr (kRegression) return 1;
-    return stats_;
-  }
-  const Rec* At(const Rec* h, size_t bin) const { return h + bin * RecsPerBin(); }
-  Rec* At(Rec* h, size_t bin) const { return h + bin * RecsPerBin(); }
-  // A bin's size for min_samples_leaf: its distinct samples, or, when every leaf may hold a
-  // single sample, its weight (non-zero exactly when the bin is), which saves a count update
-  // per sample.
-  double Size(const Rec* h, size_t bin) const {
-    if constexpr (kRegression) {
-      return use_counts_ ? h[bin].count : h[bin].weight;
-    } else {
-      return At(h, bin)[use_counts_ ? 0 : 1];
-    }
-  }
-  double Weight(const Rec* h, size_t bin) const {
-    if constexpr (kRegression) {
-      return h[bin].weight;
-    } else {
-      return At(h, bin)[1];
-    }
-  }
-  double Stat(const Rec* h, size_t bin, size_t k) const {
-    if constexpr (kRegression) {
-      return h[bin].sum;
-    } else {
-      return At(h, bin)[2 + k];
-    }
-  }
-  void Add(Rec* h, uint8_t bin, const Sample& s) const {
-    if constexpr (kRegression) {
-      RegressionBin& r = h[bin];
-      r.weight += s.w;
-      r.sum += s.wy;
-      if (use_counts_) ++r.count;
-    } else {
-      uint32_t* r = At(h, bin);
-      r[1] += s.w;
-      r[2 + s.label] += s.w;
-      if (use_counts_) ++r[0];
-    }
-  }
-  void Clear(Rec* h, size_t bin) const {
-    Rec* r = At(h, bin);
-    for (size_t i = 0; i < RecsPerBin(); ++i) r[i] = Rec{};  // a loop, not a memset call
-  }
-
-  // Kept histogram blocks: one 256-bin histogram per feature, valid where marked.
-  struct Block {
-    std::vector<Rec> data;
-    std::vector<uint8_t> valid;
-    std::vector<BinSet> present;  // per feature: the bins in use, missing included
-  };
-  Rec* Slice(int block, uint32_t f) {
-    return blocks_[static_cast<size_t>(block)].data.data() + f * kBins * RecsPerBin();
-  }
-  // A block for a node of n samples, or -1 when kept histograms would not pay (min_n: the
-  // smallest node worth one).
-  int AcquireIf(uint32_t n, uint32_t min_n = kKeepHistogramsFrom) {
-    if (!keep_histograms_ || n < min_n) return -1;
-    int id;
-    if (!free_blocks_.empty()) {
-      id = free_blocks_.back();
-      free_blocks_.pop_back();
-    } else {
-      id = static_cast<int>(blocks_.size());
-      blocks_.push_back({std::vector<Rec>(num_features_ * kBins * RecsPerBin()),
-                         std::vector<uint8_t>(num_features_), std::vector<BinSet>(num_features_)});
-    }
-    std::fill(blocks_[static_cast<size_t>(id)].valid.begin(),
-              blocks_[static_cast<size_t>(id)].valid.end(), 0);
-    return id;
-  }
-  void Release(int block) {
-    if (block >= 0) free_blocks_.push_back(block);
-  }
-
-  // Zeroes the bins feature f can use in a kept histogram.
-  void ClearSlice(Rec* h, uint32_t f) const {
-    const auto num_bins = static_cast<size_t>(in_.x.features[f].num_bins);
-    std::fill_n(h, num_bins * RecsPerBin(), Rec{});
-    Clear(h, kMissingBin);
-  }
-
-  // Builds the histogram of samples_[begin, end) for feature f into h (all zero on entry).
-  // With `present`, also marks the bins used: unconditionally, since a test for "first in
-  // its bin" is a branch the processor cannot predict.
-  void BuildHistogram(Rec* h, uint32_t f, uint32_t begin, uint32_t end, BinSet* present) {
-    const uint8_t* col = in_.x.column(f).data();
-    if (present == nullptr) {
-      for (uint32_t i = begin; i < end; ++i) Add(h, col[samples_[i].row], samples_[i]);
-      return;
-    }
-    for (uint32_t i = begin; i < end; ++i) {
-      uint8_t bin = col[samples_[i].row];
-      Add(h, bin, samples_[i]);
-      BinSetAdd(*present, bin);
-    }
-  }
-
-  // For a node without kept histograms whose every candidate feature will be evaluated
-  // (max_features covers them all): builds all their histograms in one pass over its rows
-  // into node_block_. Returns false when that does not apply.
+  // For a node without a kept block whose every candidate feature will be evaluated
+  // (max_features covers them all): builds all their histograms into node_block_ in one pass
+  // over its rows. Returns false when that does not apply.
   bool FusedBuild(uint32_t begin, uint32_t end, size_t known_constants) {
     if (node_block_ < 0 || end - begin < 3 ||
         static_cast<size_t>(params_.max_features) < features_.size()) {
       return false;  // two rows stop at the first feature that parts them: nothing to fuse
     }
-    Block& nb = blocks_[static_cast<size_t>(node_block_)];
     fused_features_.assign(features_.begin() + static_cast<ptrdiff_t>(known_constants),
                            features_.end());
-    const size_t nf = fused_features_.size();
-    fused_slices_.resize(nf);
-    fused_present_.resize(nf);
-    for (size_t k = 0; k < nf; ++k) {
-      uint32_t f = fused_features_[k];
-      nb.valid[f] = 1;
-      nb.present[f] = {};
-      fused_slices_[k] = Slice(node_block_, f);
-      fused_present_[k] = &nb.present[f];
-    }
-    for (uint32_t i = begin; i < end; ++i) {
-      const Sample& s = samples_[i];
-      const uint8_t* bins = in_.x.row(s.row);
-      for (size_t k = 0; k < nf; ++k) {
-        uint8_t bin = bins[fused_features_[k]];
-        Add(fused_slices_[k], bin, s);
-        BinSetAdd(*fused_present_[k], bin);
-      }
-    }
+    hist_.BuildAll(node_block_, fused_features_, begin, end, /*zeroed=*/true);
     return true;
   }
 
-  // Returns node_block_ to all zeros, clearing only the bins FusedBuild touched.
-  void ClearNodeBlock() {
-    Block& nb = blocks_[static_cast<size_t>(node_block_)];
-    for (uint32_t f : fused_features_) {
-      Rec* h = Slice(node_block_, f);
-      const BinSet& present = nb.present[f];
-      for (size_t w = 0; w < present.size(); ++w) {
-        for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
-          Clear(h, w * 64 + static_cast<size_t>(std::countr_zero(bits)));
-        }
-      }
-      nb.valid[f] = 0;
-    }
-  }
-
-  // The children's histograms from the parent's: the smaller child's built, the larger
-  // child's by subtraction in place of the parent's. Returns {left block, right block}.
-  std::pair<int, int> ChildHistograms(int parent, uint32_t begin, uint32_t mid, uint32_t end) {
-    if (parent < 0) return {-1, -1};
-    if (end - begin < kKeepHistogramsFrom) {
-      Release(parent);
-      return {-1, -1};
-    }
-    bool left_smaller = mid - begin <= end - mid;
-    uint32_t s_begin = left_smaller ? begin : mid, s_end = left_smaller ? mid : end;
-    int small = AcquireIf(0, 0);  // feeds the subtraction, whatever its size
-    Block& pb = blocks_[static_cast<size_t>(parent)];
-    Block& sb = blocks_[static_cast<size_t>(small)];
-    // The smaller child's histograms, every kept feature in one pass over its rows.
-    fused_features_.clear();
-    for (uint32_t f = 0; f < num_features_; ++f) {
-      if (!pb.valid[f]) continue;
-      fused_features_.push_back(f);
-      ClearSlice(Slice(small, f), f);
-      sb.present[f] = {};
-      sb.valid[f] = 1;
-    }
-    const size_t nf = fused_features_.size();
-    fused_slices_.resize(nf);
-    for (size_t k = 0; k < nf; ++k) fused_slices_[k] = Slice(small, fused_features_[k]);
-    for (uint32_t i = s_begin; i < s_end; ++i) {
-      const Sample& s = samples_[i];
-      const uint8_t* bins = in_.x.row(s.row);
-      for (size_t k = 0; k < nf; ++k) {
-        uint8_t bin = bins[fused_features_[k]];
-        Add(fused_slices_[k], bin, s);
-        BinSetAdd(sb.present[fused_features_[k]], bin);
-      }
-    }
-    // The larger child: parent minus smaller, over the bins the parent used.
-    for (uint32_t f : fused_features_) {
-      Rec* large_h = Slice(parent, f);
-      const Rec* small_h = Slice(small, f);
-      BinSet& present = pb.present[f];
-      for (size_t w = 0; w < present.size(); ++w) {
-        for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
-          size_t bin = w * 64 + static_cast<size_t>(std::countr_zero(bits));
-          if constexpr (kRegression) {
-            large_h[bin].weight -= small_h[bin].weight;
-            large_h[bin].sum -= small_h[bin].sum;
-            if (use_counts_) large_h[bin].count -= small_h[bin].count;
-          } else {
-            for (size_t i = 0; i < RecsPerBin(); ++i) At(large_h, bin)[i] -= At(small_h, bin)[i];
-          }
-          if (Size(large_h, bin) == 0) present[w] &= ~(uint64_t{1} << (bin & 63));
-        }
-      }
-    }
-    return left_smaller ? std::pair{small, parent} : std::pair{parent, small};
-  }
-
-  // ---- Growing ----
   void DrawSamples() {
     size_t n = in_.y.size();
     std::vector<uint32_t> weight(n, params_.bootstrap ? 0 : 1);
@@ -457,7 +185,7 @@ class Builder {
   double Proxy(const double* stat, double weight) const {
     if (weight <= 0) return 0;
     double sum = 0;
-    for (size_t k = 0; k < Stats(); ++k) sum += stat[k] * stat[k];
+    for (size_t k = 0; k < hist_.Stats(); ++k) sum += stat[k] * stat[k];
     return sum / weight;
   }
 
@@ -466,7 +194,7 @@ class Builder {
     double weight = total_weight_ - left_weight;
     if (weight <= 0) return 0;
     double sum = 0;
-    for (size_t k = 0; k < Stats(); ++k) {
+    for (size_t k = 0; k < hist_.Stats(); ++k) {
       double d = total_stat_[k] - left_stat[k];
       sum += d * d;
     }
@@ -513,7 +241,7 @@ class Builder {
     if (block >= 0) {
       // Constant features need no histograms below this node.
       for (size_t i = n_known; i < total_constants; ++i) {
-        blocks_[static_cast<size_t>(block)].valid[constant_features_[i]] = 0;
+        hist_.block(block).valid[constant_features_[i]] = 0;
       }
     }
     known_constants = total_constants;
@@ -528,12 +256,12 @@ class Builder {
     BinSet present;  // scratch histogram: the bins in use
     if (block >= 0) {
       // A kept histogram: build it once if the parent had none, then walk its bins.
-      Block& kept = blocks_[static_cast<size_t>(block)];
-      Rec* slice = Slice(block, f);
+      auto& kept = hist_.block(block);
+      Rec* slice = hist_.Slice(block, f);
       if (!kept.valid[f]) {
-        ClearSlice(slice, f);
+        hist_.ClearSlice(slice, f);
         kept.present[f] = {};
-        BuildHistogram(slice, f, begin, end, &kept.present[f]);
+        hist_.Build(slice, f, begin, end, &kept.present[f]);
         kept.valid[f] = 1;
       }
       h = slice;
@@ -541,47 +269,37 @@ class Builder {
       AscendingValues(present);
       if (fb.categorical) OrderCategories(h);
     } else {
-      h = scratch_hist_.data();
+      h = hist_.scratch();
       present = {};
       // A node with more samples than bins fills most of them: walk the bins afterwards
       // rather than mark each sample's.
       if (end - begin < static_cast<uint32_t>(fb.num_bins)) {
-        BuildHistogram(scratch_hist_.data(), f, begin, end, &present);
+        hist_.Build(hist_.scratch(), f, begin, end, &present);
       } else {
-        BuildHistogram(scratch_hist_.data(), f, begin, end, nullptr);
+        hist_.Build(hist_.scratch(), f, begin, end, nullptr);
         for (int b = 0; b < fb.num_bins; ++b) {
-          if (Size(h, static_cast<size_t>(b)) > 0) BinSetAdd(present, static_cast<uint32_t>(b));
+          if (hist_.Size(h, static_cast<size_t>(b)) > 0)
+            BinSetAdd(present, static_cast<uint32_t>(b));
         }
-        if (Size(h, kMissingBin) > 0) BinSetAdd(present, kMissingBin);
+        if (hist_.Size(h, kMissingBin) > 0) BinSetAdd(present, kMissingBin);
       }
       AscendingValues(present);
       if (fb.categorical) OrderCategories(h);
     }
-    const bool has_missing = Size(h, kMissingBin) > 0;
+    const bool has_missing = hist_.Size(h, kMissingBin) > 0;
     bool splittable = values_.size() + (has_missing ? 1 : 0) >= 2;
     if (splittable) {
       double n = use_counts_ ? end - begin : total_weight_;
       ScanSplits(h, f, fb.categorical, n, has_missing, best);
     }
-    if (block < 0) {
-      for (size_t w = 0; w < present.size(); ++w) {
-        for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
-          Clear(scratch_hist_.data(), w * 64 + static_cast<size_t>(std::countr_zero(bits)));
-        }
-      }
-    }
+    if (block < 0) ForEachBin(present, [&](size_t bin) { hist_.Clear(hist_.scratch(), bin); });
     return splittable;
   }
 
   // values_ = the value bins of `present` (the missing bin left out), ascending.
-  void AscendingValues(const BinSet& present) {
-    for (size_t w = 0; w < present.size(); ++w) {
-      uint64_t bits = present[w];
-      if (w == (kMissingBin >> 6)) bits &= ~(uint64_t{1} << (kMissingBin & 63));
-      for (; bits != 0; bits &= bits - 1) {
-        values_.push_back(static_cast<uint8_t>(w * 64 + std::countr_zero(bits)));
-      }
-    }
+  void AscendingValues(BinSet present) {
+    present[kMissingBin >> 6] &= ~(uint64_t{1} << (kMissingBin & 63));
+    ForEachBin(present, [&](size_t bin) { values_.push_back(static_cast<uint8_t>(bin)); });
   }
 
   // Orders category bins by their mean label (regression), the share of class 1 (binary) or
@@ -600,7 +318,7 @@ class Builder {
     const size_t m = values_.size();
     for (size_t i = 0; i < m; ++i) {
       uint8_t b = values_[i];
-      auto bits = std::bit_cast<uint64_t>(Stat(h, b, k) / Weight(h, b));
+      auto bits = std::bit_cast<uint64_t>(hist_.Stat(h, b, k) / hist_.Weight(h, b));
       bits = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
       order_keys_[i] = (bits & ~uint64_t{0xff}) | b;
     }
@@ -613,14 +331,15 @@ class Builder {
     if constexpr (kRegression) return ScanRegression(h, f, categorical, n, has_missing, best);
     const size_t m = values_.size();
     const double min_leaf = params_.min_samples_leaf;
-    const double missing_count = Size(h, kMissingBin), missing_weight = Weight(h, kMissingBin);
+    const double missing_count = hist_.Size(h, kMissingBin),
+                 missing_weight = hist_.Weight(h, kMissingBin);
     std::fill(left_stat_.begin(), left_stat_.end(), 0.0);
     double left_count = 0, left_weight = 0;
     for (size_t p = 0; p < m; ++p) {
       const uint8_t b = values_[p];
-      left_count += Size(h, b);
-      left_weight += Weight(h, b);
-      for (size_t k = 0; k < Stats(); ++k) left_stat_[k] += Stat(h, b, k);
+      left_count += hist_.Size(h, b);
+      left_weight += hist_.Weight(h, b);
+      for (size_t k = 0; k < hist_.Stats(); ++k) left_stat_[k] += hist_.Stat(h, b, k);
       const bool last = p + 1 == m;
       // Missing values to the right; at the last bin that leaves only them on the right.
       if ((!last || has_missing) && left_count >= min_leaf && n - left_count >= min_leaf) {
@@ -632,8 +351,8 @@ class Builder {
       if (has_missing && !last) {
         double with_missing = left_count + missing_count;
         if (with_missing >= min_leaf && n - with_missing >= min_leaf) {
-          for (size_t k = 0; k < Stats(); ++k) {
-            missing_left_stat_[k] = left_stat_[k] + Stat(h, kMissingBin, k);
+          for (size_t k = 0; k < hist_.Stats(); ++k) {
+            missing_left_stat_[k] = left_stat_[k] + hist_.Stat(h, kMissingBin, k);
           }
           double w = left_weight + missing_weight;
           double score =
@@ -833,17 +552,11 @@ class Builder {
   std::vector<uint32_t> features_;
   std::vector<uint32_t> constant_features_;
 
-  // Histogram of a feature evaluated without a kept block; all zero between evaluations.
-  std::vector<Rec> scratch_hist_;
-  BinList values_;
-  uint64_t order_keys_[kBins] = {};
-  bool keep_histograms_ = false;
-  std::vector<Block> blocks_;
-  std::vector<int> free_blocks_;
+  Hist hist_;
   int node_block_ = -1;  // all zeros between nodes; see FusedBuild
   std::vector<uint32_t> fused_features_;
-  std::vector<Rec*> fused_slices_;
-  std::vector<BinSet*> fused_present_;
+  BinList values_;
+  uint64_t order_keys_[kBins] = {};
 
   std::vector<double> left_stat_;
   std::vector<double> missing_left_stat_;
