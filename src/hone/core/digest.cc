@@ -1,12 +1,12 @@
 #include "hone/core/digest.h"
 
-#include <openssl/evp.h>
-
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <vector>
+
+#include <openssl/evp.h>
 
 #include "hone/core/table.h"
 
@@ -60,8 +60,8 @@ std::string Sha256Hex(std::string_view bytes) { return ToHex(Sha256Of(bytes)); }
 Result<Digest> FileDigest(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Fail(ErrorCode::kNotFound, "cannot open '" + path.string() + "': " +
-                                          std::strerror(errno));
+    return Fail(ErrorCode::kNotFound,
+                "cannot open '" + path.string() + "': " + std::strerror(errno));
   }
   Sha256 h;
   std::vector<char> buf(1 << 20);

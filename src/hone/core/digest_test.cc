@@ -1,10 +1,10 @@
 #include "hone/core/digest.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "hone/core/table.h"
 

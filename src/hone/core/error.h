@@ -4,8 +4,9 @@
 #define HONE_CORE_ERROR_H_
 
 #include <string>
-#include <tl/expected.hpp>
 #include <utility>
+
+#include <tl/expected.hpp>
 
 namespace hone {
 
@@ -57,9 +58,9 @@ inline tl::unexpected<Error> Fail(Error error) { return tl::unexpected<Error>(st
 
 /// Evaluates `expr` (a Result<void> or Result<T>) and returns its error from the enclosing
 /// function if it failed.
-#define HONE_TRY(expr)                                                      \
-  do {                                                                      \
-    auto&& hone_try_result_ = (expr);                                       \
+#define HONE_TRY(expr)                                                        \
+  do {                                                                        \
+    auto&& hone_try_result_ = (expr);                                         \
     if (!hone_try_result_) return ::tl::unexpected(hone_try_result_.error()); \
   } while (false)
 
@@ -67,14 +68,14 @@ inline tl::unexpected<Error> Fail(Error error) { return tl::unexpected<Error>(st
 /// Result, or returns its error from the enclosing function.
 #define HONE_ASSIGN_OR_RETURN(lhs, expr) \
   HONE_ASSIGN_OR_RETURN_IMPL_(HONE_CONCAT_(hone_result_, __LINE__), lhs, expr)
-#define HONE_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr)              \
-  auto result = (expr);                                             \
-  if (!result) return ::tl::unexpected(std::move(result).error());  \
+#define HONE_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr)             \
+  auto result = (expr);                                            \
+  if (!result) return ::tl::unexpected(std::move(result).error()); \
   lhs = std::move(result).value()
 
 /// Aborts with a message on a programmer error. No user input may reach a failing check.
-#define HONE_CHECK(cond)                                                  \
-  do {                                                                    \
+#define HONE_CHECK(cond)                                                   \
+  do {                                                                     \
     if (!(cond)) ::hone::internal::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (false)
 

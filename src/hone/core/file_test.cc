@@ -1,8 +1,8 @@
 #include "hone/core/file.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 namespace hone::core {
 namespace {

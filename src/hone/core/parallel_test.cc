@@ -1,9 +1,9 @@
 #include "hone/core/parallel.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace hone::core {
 namespace {

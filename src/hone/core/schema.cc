@@ -1,7 +1,8 @@
 #include "hone/core/schema.h"
 
-#include <nlohmann/json.hpp>
 #include <unordered_set>
+
+#include <nlohmann/json.hpp>
 
 namespace hone::core {
 

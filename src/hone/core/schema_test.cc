@@ -1,7 +1,6 @@
 #include "hone/core/schema.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 namespace hone::core {

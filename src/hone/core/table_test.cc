@@ -1,8 +1,8 @@
 #include "hone/core/table.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 namespace hone::core {
 namespace {
