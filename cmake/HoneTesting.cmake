@@ -10,6 +10,9 @@ function(hone_test name)
                                         hone_options)
   target_compile_definitions(${name} PRIVATE HONE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              HONE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  # GoogleTest, GoogleMock and nlohmann/json take most of a test file's compile time.
+  target_precompile_headers(${name} PRIVATE <gtest/gtest.h> <gmock/gmock.h>
+                                            <nlohmann/json.hpp>)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
