@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang-format
+  clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh
   # libraries hone links against
   libxgboost-dev       # gradient boosting and linear trainers (XGBoost C API)
   libexpected-dev      # tl::expected: Result<T>

@@ -244,7 +244,7 @@ TEST(GbdtTrainerTest, LoadRejectsBadBytesAndMismatches) {
               HasSubstr("feature 'c' has a different type"));
   std::string bad_payload = xgb::WriteEnvelope(GbdtHeader(p), "{\"learner\": 1}");
   EXPECT_THAT(fails(bad_payload, p.schema, p.target),
-              HasSubstr("xgboost: loading the model failed: Invalid cast"));
+              HasSubstr("xgboost: loading the model failed: not UBJSON"));
   EXPECT_EQ(fails(bytes, p.schema, p.target), "loaded");
 }
 

@@ -5,14 +5,18 @@ list(APPEND HONE_LEARN_SOURCES
   xgb/linear_encoding.cc
   xgb/linear_model.cc
   xgb/linear_trainer.cc
+  xgb/model_check.cc
   xgb/model_envelope.cc
   xgb/objective.cc
+  xgb/ubjson.cc
   xgb/xgb_api.cc
 )
 list(APPEND HONE_LEARN_TESTS
   xgb/gbdt_trainer_test.cc
   xgb/linear_encoding_test.cc
   xgb/linear_trainer_test.cc
+  xgb/model_check_test.cc
   xgb/model_envelope_test.cc
+  xgb/ubjson_test.cc
   xgb/xgb_api_test.cc
 )

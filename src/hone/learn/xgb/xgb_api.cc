@@ -10,6 +10,8 @@
 
 #include <xgboost/c_api.h>
 
+#include "hone/learn/xgb/model_check.h"
+
 namespace hone::learn::xgb {
 namespace {
 
@@ -172,6 +174,9 @@ Result<Booster> Booster::ForTraining(const DMatrix& train) {
 }
 
 Result<Booster> Booster::Load(std::string_view bytes) {
+  // XGBoost trusts the models it reads (see model_check.h).
+  HONE_TRY(CheckModelBytes(bytes).map_error(
+      [](const Error& e) { return e.WithContext("xgboost: loading the model failed"); }));
   QuietThisThread();
   BoosterHandle handle = nullptr;
   HONE_TRY(Check(XGBoosterCreate(nullptr, 0, &handle), "creating a booster"));

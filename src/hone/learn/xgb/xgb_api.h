@@ -78,7 +78,8 @@ class Booster {
  public:
   /// A new booster that will train on `train`.
   static Result<Booster> ForTraining(const DMatrix& train);
-  /// A booster read from bytes written by Save. Fails cleanly on malformed bytes.
+  /// A booster read from bytes written by Save("ubj"). Fails cleanly on malformed bytes: only
+  /// bytes that pass CheckModelBytes reach XGBoost.
   static Result<Booster> Load(std::string_view bytes);
 
   Result<void> SetParam(std::string_view name, std::string_view value);

@@ -67,11 +67,16 @@ TEST(XgbApiTest, ErrorsCarryXgboostsMessageWithoutNoise) {
 }
 
 TEST(XgbApiTest, LoadFailsCleanlyOnGarbage) {
-  // Not tried here: UBJSON announcing a huge length ("{L\x7f\xff...") makes XGBoost attempt the
-  // allocation, which AddressSanitizer aborts on (a plain build gets std::length_error, which
-  // the C API catches). Model bytes reach XGBoost only after the envelope's checksum passed.
-  for (std::string bytes : {std::string(), std::string("{"), std::string("binf"),
-                            std::string(200, '\0'), std::string("{\"learner\": []}")}) {
+  // The last three crash XGBoost 1.7.4 if they reach it (see ubjson.h): a key of 256 MiB, a
+  // float array of 2^20 elements in a few bytes, and nesting two million deep.
+  std::string key_256mib =
+      std::string("{L") + std::string(4, '\0') + "\x10" + std::string(3, '\0') + "learner}";
+  std::string floats_2e20 = std::string("{L") + std::string(7, '\0') + "\x01w[$d#L" +
+                            std::string(5, '\0') + "\x10" + std::string(2, '\0') + "abcd}";
+  for (std::string bytes :
+       {std::string(), std::string("{"), std::string("binf"), std::string(200, '\0'),
+        std::string("{\"learner\": []}"), key_256mib, floats_2e20,
+        "{L" + std::string(7, '\0') + "\x01a" + std::string(2'000'000, '[')}) {
     auto booster = Booster::Load(bytes);
     ASSERT_FALSE(booster);
     EXPECT_THAT(booster.error().message(), StartsWith("xgboost: loading the model failed: "));
