@@ -236,8 +236,8 @@ Result<Table> ParseCsv(std::string_view text, std::string_view source,
 }
 
 Result<Table> ReadCsv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  HONE_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  return ParseCsv(text, path.string(), options);
+  HONE_ASSIGN_OR_RETURN(FileBytes bytes, ReadFileBytes(path));
+  return ParseCsv(bytes.view(), path.string(), options);
 }
 
 }  // namespace hone::core
