@@ -15,8 +15,13 @@ CSV and writing the bundle), batch prediction time per row, single-row latency
 on a one-row DataFrame, as a Flask endpoint would, and model.predict on an
 already encoded row), R^2 or accuracy, and model size on disk.
 
+Fit times are the median of --repeats fits per side (default 3), the two sides
+interleaved so that a burst of load on this shared machine falls on both; every
+other figure comes from one run.
+
 Usage: /usr/bin/python3 bench/forest_vs_sklearn.py [--build build/release]
        [--threads 1,2] [--sets house_prices,house_prices_100k,churn,segments_100k]
+       [--repeats 3]
 """
 import argparse
 import json
@@ -75,7 +80,7 @@ def split(name):
     return train_path, test_path
 
 
-def sklearn_side(name, train_path, test_path, threads):
+def sklearn_side(name, train_path, test_path, threads, fit_only=False):
     target, task = SETS[name][2], SETS[name][3]
     train = pd.read_csv(train_path)
     test = pd.read_csv(test_path)
@@ -94,6 +99,8 @@ def sklearn_side(name, train_path, test_path, threads):
     t0 = time.perf_counter()
     model.fit(train, y_train)
     fit = time.perf_counter() - t0
+    if fit_only:
+        return {"fit_seconds": fit}
     t0 = time.perf_counter()
     predicted = model.predict(test)
     batch = time.perf_counter() - t0
@@ -122,7 +129,7 @@ def sklearn_side(name, train_path, test_path, threads):
             "score": score, "model_bytes": size}
 
 
-def hone_side(name, train_path, test_path, threads, build):
+def hone_side(name, train_path, test_path, threads, build, fit_only=False):
     target, task = SETS[name][2], SETS[name][3]
     hone = os.path.join(build, "apps", "hone", "hone")
     model = os.path.join(OUT, f"{name}.t{threads}.hone")
@@ -134,6 +141,8 @@ def hone_side(name, train_path, test_path, threads, build):
     t0 = time.perf_counter()
     trained = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
     command = time.perf_counter() - t0
+    if fit_only:
+        return {"fit_seconds": trained["train_seconds"], "command_seconds": command}
     evaluated = json.loads(subprocess.run(
         [hone, "eval", "--model", model, "--data", test_path, "--json"],
         check=True, capture_output=True, text=True).stdout)
@@ -154,11 +163,12 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
     results = []
     print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, median of {args.repeats} fits")
     header = ("| data set | threads | side | fit s | train cmd s | batch us/row | "
               "1-row us | score | model MB |")
     print(header)
@@ -166,9 +176,22 @@ def main():
     for name in args.sets.split(","):
         train_path, test_path = split(name)
         for threads in [int(t) for t in args.threads.split(",")]:
-            # Alternate the order so neither side always runs on a warmer machine.
-            h = hone_side(name, train_path, test_path, threads, args.build)
-            s = sklearn_side(name, train_path, test_path, threads)
+            # Interleave the sides and alternate which goes first, so that neither always
+            # runs on a warmer or quieter machine.
+            h_fits, s_fits = [], []
+            for i in range(args.repeats):
+                fit_only = i < args.repeats - 1
+                sides = [lambda: h_fits.append(hone_side(name, train_path, test_path, threads,
+                                                         args.build, fit_only)),
+                         lambda: s_fits.append(sklearn_side(name, train_path, test_path,
+                                                            threads, fit_only))]
+                for run in (sides if i % 2 == 0 else sides[::-1]):
+                    run()
+            h, s = h_fits[-1], s_fits[-1]
+            for side, fits in ((h, h_fits), (s, s_fits)):
+                side["fit_seconds_runs"] = [f["fit_seconds"] for f in fits]
+                side["fit_seconds"] = statistics.median(side["fit_seconds_runs"])
+            h["command_seconds"] = statistics.median(f["command_seconds"] for f in h_fits)
             results.append({"set": name, "threads": threads, "hone": h, "sklearn": s})
             for side, r in (("hone", h), ("scikit-learn", s)):
                 print(f"| {name} | {threads} | {side} | {r['fit_seconds']:.2f} | "
