@@ -22,3 +22,15 @@ function(hone_test name)
   gtest_discover_tests(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
                        DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# hone_fuzz_target(NAME SOURCE LIBRARY): a libFuzzer executable, with AddressSanitizer and
+# UndefinedBehaviorSanitizer, for LIBRARY, which gets coverage instrumentation so that the
+# fuzzer sees its branches and not only the entry point. Call it only in a clang build with
+# HONE_BUILD_FUZZ (scripts/fuzz.sh configures one).
+function(hone_fuzz_target name source library)
+  target_compile_options(${library} PRIVATE -fsanitize=fuzzer-no-link)
+  add_executable(${name} ${source})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${library} hone_options)
+endfunction()
