@@ -79,6 +79,12 @@ class Trainer {
                                               const TargetInfo& target) const = 0;
 };
 
+/// The check every Model's Predict and PredictRow begin with: rows of `features` values where
+/// the model reads `model_features`, and room in `out_size` for exactly rows × `outputs`
+/// values. The error names the model kind and both shapes.
+Result<void> CheckPredictShape(std::string_view kind, size_t model_features, size_t outputs,
+                               size_t features, size_t rows, size_t out_size);
+
 /// The trainer called `name`; the error lists the known names.
 Result<const Trainer*> FindTrainer(std::string_view name);
 /// Every trainer, in help order.

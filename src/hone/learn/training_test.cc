@@ -189,6 +189,31 @@ TEST(TrainingTest, BadRequestsNameWhatIsWrong) {
   EXPECT_FALSE(ParseSplitSpec("chronological"));
 }
 
+TEST(TrainingTest, EveryModelKindRefusesInputOfTheWrongShape) {
+  for (const char* kind : {"random_forest", "gbdt", "linear"}) {
+    TrainRequest r;
+    r.target = "label";
+    r.model = kind;
+    r.threads = 1;
+    auto trained = TrainOnTable(Labels(200, 3), r);
+    ASSERT_TRUE(trained.has_value()) << kind << ": " << trained.error().message();
+    const Model& model = *trained->model;
+    ASSERT_EQ(model.num_outputs(), 2u) << kind;
+    std::vector<float> wide_row(2, 0.5f), out(2);
+    auto row = model.PredictRow(wide_row, out);
+    ASSERT_FALSE(row.has_value()) << kind;
+    EXPECT_EQ(row.error().message(),
+              std::string(kind) +
+                  ": predicting needs 1 features and 2 outputs per row; got 2 features and room "
+                  "for 2 values for 1 rows");
+    FeatureMatrix x(3, 1);
+    std::vector<float> short_out(5);
+    auto batch = model.Predict(x, short_out, 1);
+    ASSERT_FALSE(batch.has_value()) << kind;
+    EXPECT_THAT(batch.error().message(), HasSubstr("room for 5 values for 3 rows")) << kind;
+  }
+}
+
 TEST(TrainingTest, EvaluateAndPredictWithTheTrainedModel) {
   Table t = Labels(400, 8);
   auto out = TrainOnTable(t, Request("label"));

@@ -42,11 +42,8 @@ void ForestModel::AddLeaf(const Tree& tree, LeafValue leaf, float* out) const {
 }
 
 Result<void> ForestModel::PredictRow(std::span<const float> row, std::span<float> out) const {
-  if (row.size() != num_features_ || out.size() != num_outputs()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "random_forest: a row has " + std::to_string(row.size()) +
-                    " features, the model reads " + std::to_string(num_features_));
-  }
+  HONE_TRY(
+      CheckPredictShape("random_forest", num_features_, num_outputs(), row.size(), 1, out.size()));
   std::fill(out.begin(), out.end(), 0.0f);
   // A walk down one tree is a chain of dependent cache misses. Walking kLanes trees in
   // lockstep lets the processor wait for their misses at the same time.
@@ -90,11 +87,8 @@ Result<void> ForestModel::PredictRow(std::span<const float> row, std::span<float
 Result<void> ForestModel::Predict(const FeatureMatrix& x, std::span<float> out,
                                   unsigned threads) const {
   const size_t k = num_outputs();
-  if (x.num_features() != num_features_ || out.size() != x.num_rows() * k) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "random_forest: input has " + std::to_string(x.num_features()) +
-                    " features, the model reads " + std::to_string(num_features_));
-  }
+  HONE_TRY(CheckPredictShape("random_forest", num_features_, k, x.num_features(), x.num_rows(),
+                             out.size()));
   std::fill(out.begin(), out.end(), 0.0f);
   // Row-major copies of the features, then tree by tree over many rows: a tree's nodes are
   // reused from cache across the rows, where a row-by-row walk would miss on every level.

@@ -95,17 +95,6 @@ GbdtModel::GbdtModel(Booster booster, CategoryGaps gaps, const FeatureSchema& sc
   }
 }
 
-Result<void> GbdtModel::CheckShape(size_t features, size_t rows, size_t out_size) const {
-  if (features != num_features_ || out_size != rows * outputs_) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "gbdt: predicting needs " + std::to_string(num_features_) + " features and " +
-                    std::to_string(outputs_) + " outputs per row; got " + std::to_string(features) +
-                    " features and room for " + std::to_string(out_size) + " values for " +
-                    std::to_string(rows) + " rows");
-  }
-  return {};
-}
-
 Result<void> GbdtModel::PredictBlock(const float* data, size_t rows, size_t row_stride,
                                      size_t col_stride, std::span<float> out) const {
   if (!has_gaps_) {
@@ -141,7 +130,8 @@ Result<void> GbdtModel::PredictBlock(const float* data, size_t rows, size_t row_
 
 Result<void> GbdtModel::Predict(const FeatureMatrix& x, std::span<float> out,
                                 unsigned threads) const {
-  HONE_TRY(CheckShape(x.num_features(), x.num_rows(), out.size()));
+  HONE_TRY(CheckPredictShape("gbdt", num_features_, outputs_, x.num_features(), x.num_rows(),
+                             out.size()));
   if (x.num_rows() == 0) return {};
   const float* data = x.column(0).data();
   size_t rows = x.num_rows();
@@ -152,7 +142,7 @@ Result<void> GbdtModel::Predict(const FeatureMatrix& x, std::span<float> out,
 }
 
 Result<void> GbdtModel::PredictRow(std::span<const float> row, std::span<float> out) const {
-  HONE_TRY(CheckShape(row.size(), 1, out.size()));
+  HONE_TRY(CheckPredictShape("gbdt", num_features_, outputs_, row.size(), 1, out.size()));
   return PredictBlock(row.data(), 1, num_features_, 1, out);
 }
 

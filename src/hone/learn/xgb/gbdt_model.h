@@ -52,7 +52,6 @@ class GbdtModel final : public Model {
  private:
   GbdtModel(Booster booster, CategoryGaps gaps, const FeatureSchema& schema,
             const TargetInfo& target);
-  Result<void> CheckShape(size_t features, size_t rows, size_t out_size) const;
   // Predicts `rows` rows into `out` (rows × num_outputs); value (r, j) is at
   // data[r * row_stride + j * col_stride].
   Result<void> PredictBlock(const float* data, size_t rows, size_t row_stride, size_t col_stride,

@@ -160,20 +160,10 @@ void LinearModel::Link(std::span<const double> margins, std::span<float> out) co
   }
 }
 
-Result<void> LinearModel::CheckShape(size_t features, size_t rows, size_t out_size) const {
-  if (features != encoding_.num_features() || out_size != rows * outputs_) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "linear: predicting needs " + std::to_string(encoding_.num_features()) +
-                    " features and " + std::to_string(outputs_) + " outputs per row; got " +
-                    std::to_string(features) + " features and room for " +
-                    std::to_string(out_size) + " values for " + std::to_string(rows) + " rows");
-  }
-  return {};
-}
-
 Result<void> LinearModel::Predict(const FeatureMatrix& x, std::span<float> out,
                                   unsigned threads) const {
-  HONE_TRY(CheckShape(x.num_features(), x.num_rows(), out.size()));
+  HONE_TRY(CheckPredictShape("linear", encoding_.num_features(), outputs_, x.num_features(),
+                             x.num_rows(), out.size()));
   const double* bias = weights_.data() + encoding_.width() * groups_;
   return ForEachRowChunk(x.num_rows(), threads, [&](size_t begin, size_t end) -> Result<void> {
     std::vector<double> margins((end - begin) * groups_);
@@ -195,7 +185,8 @@ Result<void> LinearModel::Predict(const FeatureMatrix& x, std::span<float> out,
 }
 
 Result<void> LinearModel::PredictRow(std::span<const float> row, std::span<float> out) const {
-  HONE_TRY(CheckShape(row.size(), 1, out.size()));
+  HONE_TRY(
+      CheckPredictShape("linear", encoding_.num_features(), outputs_, row.size(), 1, out.size()));
   // Small fixed buffer for the common case; multiclass with many classes allocates.
   double small[16];
   std::vector<double> large(groups_ > std::size(small) ? groups_ : 0);

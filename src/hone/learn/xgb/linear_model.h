@@ -57,7 +57,6 @@ class LinearModel final : public Model {
   LinearModel() = default;
   // Applies the link to `margins` (rows × groups) and writes rows × outputs values.
   void Link(std::span<const double> margins, std::span<float> out) const;
-  Result<void> CheckShape(size_t features, size_t rows, size_t out_size) const;
 
   std::string xgboost_bytes_;
   LinearEncoding encoding_;
