@@ -30,9 +30,9 @@ int ReportError(Io& io, std::string_view command, const Error& error, bool json)
 }
 
 Result<DataFile> ReadDataFile(const std::string& path, const core::CsvReadOptions& options) {
-  HONE_ASSIGN_OR_RETURN(std::string bytes, core::ReadFile(path));
-  HONE_ASSIGN_OR_RETURN(core::Table table, core::ParseCsv(bytes, path, options));
-  return DataFile{std::move(table), core::Sha256Hex(bytes)};
+  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, core::ReadFileBytes(path));
+  HONE_ASSIGN_OR_RETURN(core::Table table, core::ParseCsv(bytes.view(), path, options));
+  return DataFile{std::move(table), core::Sha256Hex(bytes.view())};
 }
 
 core::CsvReadOptions ModelReadOptions(const learn::Bundle& b, bool with_target, unsigned threads) {

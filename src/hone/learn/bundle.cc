@@ -114,8 +114,8 @@ Result<LoadedModel> LoadBundleBytes(std::string_view bytes, std::string_view sou
 }
 
 Result<LoadedModel> LoadBundle(const std::filesystem::path& path) {
-  HONE_ASSIGN_OR_RETURN(std::string bytes, core::ReadFile(path));
-  return LoadBundleBytes(bytes, path.string());
+  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, core::ReadFileBytes(path));
+  return LoadBundleBytes(bytes.view(), path.string());
 }
 
 }  // namespace hone::learn
