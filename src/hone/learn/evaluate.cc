@@ -29,13 +29,7 @@ Result<Evaluation> EvaluateOnTable(const LoadedModel& loaded, const core::Table&
                 "the data has no target column '" + target.name + "', which the model predicts");
   }
   HONE_ASSIGN_OR_RETURN(std::vector<float> y, EncodeTarget(table.column(*column), target));
-  std::vector<uint32_t> rows;
-  std::vector<float> labels;
-  for (size_t i = 0; i < y.size(); ++i) {
-    if (std::isnan(y[i])) continue;
-    rows.push_back(static_cast<uint32_t>(i));
-    labels.push_back(y[i]);
-  }
+  auto [rows, labels] = KeepLabelled(y);
   if (rows.empty()) {
     return Fail(ErrorCode::kInvalidData, "target column '" + target.name + "' has no values (all " +
                                              std::to_string(y.size()) + " rows are missing)");

@@ -10,8 +10,8 @@ Result<void> CheckPredictShape(std::string_view kind, size_t model_features, siz
   return Fail(ErrorCode::kInvalidArgument,
               std::string(kind) + ": predicting needs " + std::to_string(model_features) +
                   " features and " + std::to_string(outputs) + " outputs per row; got " +
-                  std::to_string(features) + " features and room for " +
-                  std::to_string(out_size) + " values for " + std::to_string(rows) + " rows");
+                  std::to_string(features) + " features and room for " + std::to_string(out_size) +
+                  " values for " + std::to_string(rows) + " rows");
 }
 
 }  // namespace hone::learn

@@ -183,4 +183,14 @@ Result<std::vector<float>> EncodeTarget(const core::Column& column, const Target
   return out;
 }
 
+LabelledRows KeepLabelled(const std::vector<float>& y) {
+  LabelledRows out;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (std::isnan(y[i])) continue;
+    out.rows.push_back(static_cast<uint32_t>(i));
+    out.labels.push_back(y[i]);
+  }
+  return out;
+}
+
 }  // namespace hone::learn

@@ -2,6 +2,7 @@
 #ifndef HONE_LEARN_TARGET_H_
 #define HONE_LEARN_TARGET_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ Result<TargetInfo> InferTarget(const core::Column& column, TaskRequest request);
 /// Missing cells are NaN. A class label not in `target.classes` is an error naming the row
 /// (1-based) and the known labels.
 Result<std::vector<float>> EncodeTarget(const core::Column& column, const TargetInfo& target);
+
+/// The rows whose label is present (not NaN), ascending, and their labels.
+struct LabelledRows {
+  std::vector<uint32_t> rows;
+  std::vector<float> labels;
+};
+LabelledRows KeepLabelled(const std::vector<float>& y);
 
 }  // namespace hone::learn
 

@@ -87,5 +87,12 @@ TEST(TargetInfoTest, JsonRoundTrip) {
   EXPECT_FALSE(TargetInfo::FromJson(bad));
 }
 
+TEST(TargetTest, KeepLabelledDropsMissingLabelsAndKeepsRowOrder) {
+  LabelledRows kept = KeepLabelled({1.5f, NAN, 0.0f, NAN, -2.0f});
+  EXPECT_EQ(kept.rows, (std::vector<uint32_t>{0, 2, 4}));
+  EXPECT_EQ(kept.labels, (std::vector<float>{1.5f, 0.0f, -2.0f}));
+  EXPECT_TRUE(KeepLabelled({NAN, NAN}).rows.empty());
+}
+
 }  // namespace
 }  // namespace hone::learn

@@ -177,13 +177,7 @@ Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& 
   }
   HONE_ASSIGN_OR_RETURN(std::vector<float> y_all, EncodeTarget(target_column, target));
 
-  std::vector<uint32_t> labelled;
-  std::vector<float> y;
-  for (size_t i = 0; i < y_all.size(); ++i) {
-    if (std::isnan(y_all[i])) continue;
-    labelled.push_back(static_cast<uint32_t>(i));
-    y.push_back(y_all[i]);
-  }
+  auto [labelled, y] = KeepLabelled(y_all);
   std::vector<core::Column> feature_columns;
   for (const core::Column& c : table.columns()) {
     if (!excluded.contains(c.name())) feature_columns.push_back(c.Take(labelled));
