@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -116,6 +117,86 @@ TEST(RandomForestTest, GrownToPurityFitsTrainingDataExactly) {
   auto model = Train(d, {{"n_estimators", "3"}, {"bootstrap", "false"}});
   auto pred = PredictAll(*model, d.x);
   for (size_t i = 0; i < d.y.size(); ++i) EXPECT_FLOAT_EQ(pred[i], d.y[i]) << "row " << i;
+}
+
+// The least squared error any single split of d's rows can reach, by trying them all: every
+// threshold of a numeric feature with missing values on either side, every subset of the
+// categories of a categorical one. Each side keeps at least min_leaf rows.
+double BestSplitError(const Data& d, size_t min_leaf) {
+  const size_t n = d.y.size();
+  auto side_error = [&](const std::vector<bool>& left) {
+    double sum[2] = {0, 0}, sq[2] = {0, 0}, count[2] = {0, 0};
+    for (size_t i = 0; i < n; ++i) {
+      int s = left[i] ? 0 : 1;
+      sum[s] += d.y[i];
+      sq[s] += static_cast<double>(d.y[i]) * d.y[i];
+      ++count[s];
+    }
+    if (count[0] < static_cast<double>(min_leaf) || count[1] < static_cast<double>(min_leaf)) {
+      return std::numeric_limits<double>::infinity();
+    }
+    return sq[0] - sum[0] * sum[0] / count[0] + sq[1] - sum[1] * sum[1] / count[1];
+  };
+  std::vector<bool> all(n, true);
+  double best = std::numeric_limits<double>::infinity();
+  for (size_t f = 0; f < d.x.num_features(); ++f) {
+    auto col = d.x.column(f);
+    std::vector<bool> left(n);
+    if (d.schema.features()[f].type == core::ColumnType::kCategorical) {
+      for (uint32_t subset = 1; subset < 31; ++subset) {  // five categories
+        for (size_t i = 0; i < n; ++i) left[i] = (subset >> static_cast<int>(col[i])) & 1;
+        best = std::min(best, side_error(left));
+      }
+      continue;
+    }
+    for (size_t t = 0; t < n; ++t) {
+      for (bool missing_left : {false, true}) {
+        for (size_t i = 0; i < n; ++i) {
+          left[i] = std::isnan(col[i]) ? missing_left : !std::isnan(col[t]) && col[i] <= col[t];
+        }
+        best = std::min(best, side_error(left));
+      }
+    }
+  }
+  return best;
+}
+
+// A single split (max_depth 1, no bootstrap) must be the best one, whichever way the tree
+// finds it: small nodes without histograms and with an early stop, larger ones with them.
+// Labels and feature values repeat, and values go missing, to reach every case of both.
+TEST(RandomForestTest, OneSplitIsTheBestSplitAtEveryNodeSize) {
+  for (size_t n : {3, 4, 5, 7, 9, 12, 16, 17, 23, 40, 130}) {
+    for (uint64_t seed = 1; seed <= 12; ++seed) {
+      for (size_t min_leaf : {1, 2}) {
+        Data d = Regression(n, seed * 100 + n);
+        core::Rng rng(seed);
+        for (size_t i = 0; i < n; ++i) {
+          float& x0 = d.x.mutable_column(0)[i];
+          if (!std::isnan(x0)) x0 = std::round(x0);  // few distinct values
+          if (rng.Uniform() < 0.15) d.x.mutable_column(1)[i] = NAN;
+          d.y[i] = std::round(d.y[i] * 2) / 2;  // tied labels
+        }
+        auto model = Train(d, {{"n_estimators", "1"},
+                               {"bootstrap", "false"},
+                               {"max_depth", "1"},
+                               {"min_samples_leaf", std::to_string(min_leaf)}});
+        auto pred = PredictAll(*model, d.x);
+        double error = 0, mean = 0;
+        for (float y : d.y) mean += y;
+        mean /= static_cast<double>(n);
+        double total = 0;
+        for (size_t i = 0; i < n; ++i) {
+          error +=
+              (d.y[i] - static_cast<double>(pred[i])) * (d.y[i] - static_cast<double>(pred[i]));
+          total += (d.y[i] - mean) * (d.y[i] - mean);
+        }
+        double best = BestSplitError(d, min_leaf);
+        if (std::isinf(best)) best = total;  // no split possible: one leaf
+        EXPECT_NEAR(error, best, 1e-4 * (1 + total))
+            << "n=" << n << " seed=" << seed << " min_samples_leaf=" << min_leaf;
+      }
+    }
+  }
 }
 
 TEST(RandomForestTest, MaxDepthAndMinSamplesLeafLimitTrees) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "hone/learn/forest/grow_node.h"
@@ -13,11 +14,16 @@ namespace {
 
 constexpr double kNoSplit = -std::numeric_limits<double>::infinity();
 
+// Eight 16-bit lanes: one SSE2 register, through GCC's portable vector extension.
+using Lanes = int16_t __attribute__((vector_size(16)));
+
 // A list of distinct bins: at most 256 entries, no allocation.
 class BinList {
  public:
   void clear() { size_ = 0; }
   void push_back(uint8_t bin) { items_[size_++] = bin; }
+  void pop_back() { --size_; }
+  void resize(size_t size) { size_ = size; }
   size_t size() const { return size_; }
   uint8_t operator[](size_t i) const { return items_[i]; }
   uint8_t& operator[](size_t i) { return items_[i]; }
@@ -94,11 +100,17 @@ class Builder {
       SplitChoice best;
       size_t constants = p.known_constants;
       if (!pure && !too_small && !too_deep) {
-        if (p.block < 0 && FusedBuild(p.begin, p.end, constants)) {
-          best = FindSplit(p.begin, p.end, constants, node_block_);
+        if (kRegression && n <= kSmallNode) {
+          best = FindSmallSplit(p.begin, p.end, constants);
+        } else if (p.block < 0 && FusedBuild(p.begin, p.end, constants)) {
+          best = FindSplit(p.begin, p.end, constants, node_block_, [&](uint32_t f, SplitChoice& b) {
+            return EvaluateFeature(f, p.begin, p.end, node_block_, b);
+          });
           hist_.ClearBuilt(node_block_, fused_features_);
         } else {
-          best = FindSplit(p.begin, p.end, constants, p.block);
+          best = FindSplit(p.begin, p.end, constants, p.block, [&](uint32_t f, SplitChoice& b) {
+            return EvaluateFeature(f, p.begin, p.end, p.block, b);
+          });
         }
       }
       if (best.score == kNoSplit) {
@@ -205,7 +217,13 @@ class Builder {
   // replacement until max_features were visited, continuing past that only while every
   // visited feature was constant. Features found constant are remembered for the node's
   // descendants in the prefix of constant_features_, so they are never evaluated again below.
-  SplitChoice FindSplit(uint32_t begin, uint32_t end, size_t& known_constants, int block) {
+  // `evaluate(f, best)` scans feature f's splits into best and returns false when f is
+  // constant at the node; `block` is the node's kept histograms, or -1. The search stops
+  // early once a split scores `attainable`: no other feature can beat it, only tie.
+  template <typename Evaluate>
+  SplitChoice FindSplit(uint32_t begin, uint32_t end, size_t& known_constants, int block,
+                        Evaluate evaluate,
+                        double attainable = std::numeric_limits<double>::infinity()) {
     SplitChoice best;
     const size_t n_known = known_constants;
     size_t f_i = features_.size();
@@ -222,7 +240,7 @@ class Builder {
         continue;
       }
       f_j += found_constants;
-      if (!EvaluateFeature(features_[f_j], begin, end, block, best)) {
+      if (!evaluate(features_[f_j], best)) {
         std::swap(features_[f_j], features_[total_constants]);
         ++found_constants;
         ++total_constants;
@@ -231,8 +249,8 @@ class Builder {
       --f_i;
       std::swap(features_[f_i], features_[f_j]);
       // Two samples apart on this feature: its split leaves both children pure, and no
-      // other feature can do better, only tie.
-      if (end - begin == 2) break;
+      // other feature can do better, only tie. Likewise once `attainable` is reached.
+      if (end - begin == 2 || best.score >= attainable) break;
     }
     // The known prefix keeps its order for siblings; newly found constants extend it.
     std::copy_n(constant_features_.begin(), n_known, features_.begin());
@@ -367,17 +385,26 @@ class Builder {
   // (every value bin and the missing bin are non-empty, so both sides always have weight).
   void ScanRegression(const Rec* h, uint32_t f, bool categorical, double n, bool has_missing,
                       SplitChoice& best) {
+    auto bin = [this, h](size_t p) -> const RegressionBin& { return h[values_[p]]; };
+    ScanRegression(bin, h[kMissingBin], f, categorical, n, has_missing, best);
+  }
+
+  // `bin(p)` is the record of values_[p]; `missing` that of the missing values.
+  template <typename BinAt>
+  void ScanRegression(BinAt bin, const RegressionBin& missing, uint32_t f, bool categorical,
+                      double n, bool has_missing, SplitChoice& best) {
     if (use_counts_) {
-      has_missing ? ScanRegression<true, true>(h, f, categorical, n, best)
-                  : ScanRegression<true, false>(h, f, categorical, n, best);
+      has_missing ? ScanRegression<true, true>(bin, missing, f, categorical, n, best)
+                  : ScanRegression<true, false>(bin, missing, f, categorical, n, best);
     } else {
-      has_missing ? ScanRegression<false, true>(h, f, categorical, n, best)
-                  : ScanRegression<false, false>(h, f, categorical, n, best);
+      has_missing ? ScanRegression<false, true>(bin, missing, f, categorical, n, best)
+                  : ScanRegression<false, false>(bin, missing, f, categorical, n, best);
     }
   }
 
-  template <bool kCounts, bool kMissing>
-  void ScanRegression(const Rec* h, uint32_t f, bool categorical, double n, SplitChoice& best) {
+  template <bool kCounts, bool kMissing, typename BinAt>
+  void ScanRegression(BinAt bin, const RegressionBin& missing, uint32_t f, bool categorical,
+                      double n, SplitChoice& best) {
     const size_t m = values_.size();
     const double min_leaf = params_.min_samples_leaf;
     const double total_sum = total_stat_[0], total_weight = total_weight_;
@@ -392,7 +419,6 @@ class Builder {
       record = num / den;
       return true;
     };
-    const RegressionBin& missing = h[kMissingBin];
     double count = 0, weight = 0, sum = 0;
     double best_score = best.score, best_weight = 0;
     size_t best_p = m;
@@ -400,7 +426,7 @@ class Builder {
     // Without missing values the last bin cannot end a left side.
     const size_t candidates = kMissing ? m : m - 1;
     for (size_t p = 0; p < candidates; ++p) {
-      const RegressionBin& r = h[values_[p]];
+      const RegressionBin& r = bin(p);
       weight += r.weight;
       sum += r.sum;
       if constexpr (kCounts) count += r.count;
@@ -426,6 +452,122 @@ class Builder {
     }
     if (best_p < m) {
       Consider(best_score, f, categorical, kMissing, best_missing_left, best_p, best_weight, best);
+    }
+  }
+
+  // FindSplit for a regression node of at most kSmallNode samples: EvaluateSmall on each
+  // feature, stopping at the first split as good as any partition of the samples could be.
+  // Most nodes are this small, and most of them stop after a feature or two.
+  SplitChoice FindSmallSplit(uint32_t begin, uint32_t end, size_t& known_constants) {
+    for (uint32_t i = begin; i < end; ++i) {
+      const Sample& s = samples_[i];
+      small_rows_[i - begin] = in_.x.row(s.row);
+      if constexpr (kRegression) small_[i - begin] = {1, s.w, s.wy};
+    }
+    return FindSplit(
+        begin, end, known_constants, -1,
+        [&](uint32_t f, SplitChoice& best) { return EvaluateSmall(f, begin, end, best); },
+        end - begin > 2 ? AttainableScore(begin, end) : std::numeric_limits<double>::infinity());
+  }
+
+  // An upper bound on the score of any split of samples[begin, end), whatever the features:
+  // the best split of the samples ordered by label. (For squared error the best
+  // two-way partition is contiguous in label order, and never parts equal labels: the score is
+  // convex in the weight of a tied group sent left, so the maximum lies at an end.) Slightly
+  // lowered, so that a split scoring the same up to rounding stops the search.
+  double AttainableScore(uint32_t begin, uint32_t end) {
+    by_label_.clear();
+    for (uint32_t i = begin; i < end; ++i) {
+      const Sample& s = samples_[i];
+      if constexpr (kRegression) by_label_.push_back({s.wy / s.w, static_cast<double>(s.w), s.wy});
+    }
+    std::sort(by_label_.begin(), by_label_.end(),
+              [](const Labelled& a, const Labelled& b) { return a.y < b.y; });
+    const auto& by_label = by_label_;
+    double best = 0, weight = 0, sum = 0;
+    for (size_t i = 0; i + 1 < by_label.size(); ++i) {
+      weight += by_label[i].w;
+      sum += by_label[i].wy;
+      if (by_label[i].y == by_label[i + 1].y) continue;
+      double right = total_stat_[0] - sum, right_weight = total_weight_ - weight;
+      best = std::max(best, sum * sum / weight + right * right / right_weight);
+    }
+    return best * (1 - 1e-9);
+  }
+
+  // EvaluateFeature for a node of at most kSmallNode samples (see FindSmallSplit), without
+  // histograms: sorting the samples by bin and merging equal bins yields the records a
+  // histogram would hold, summed in the same order, so the split found is the same.
+  bool EvaluateSmall(uint32_t f, uint32_t begin, uint32_t end, SplitChoice& best) {
+    const auto n = static_cast<uint32_t>(end - begin);
+    // Sort by rank, all ranks at once in two vectors of eight: no branches, which matter
+    // more than comparisons at these sizes. Keys are below 2^12; padding sorts last.
+    alignas(16) int16_t keys[kSmallNode];
+    for (uint32_t i = 0; i < kSmallNode; ++i) {
+      keys[i] = i < n ? static_cast<int16_t>(small_rows_[i][f] << kSmallShift | i) : INT16_MAX;
+    }
+    Lanes lo, hi, rank_lo{}, rank_hi{};
+    std::memcpy(&lo, keys, sizeof lo);
+    std::memcpy(&hi, keys + 8, sizeof hi);
+    for (uint32_t j = 0; j < n; ++j) {
+      rank_lo -= lo > keys[j];  // a true lane is -1
+      rank_hi -= hi > keys[j];
+    }
+    int16_t sorted[kSmallNode];
+    for (uint32_t i = 0; i < n; ++i) sorted[i < 8 ? rank_lo[i] : rank_hi[i - 8]] = keys[i];
+    // Merge runs of equal bins into groups, also without branches: running totals, reset
+    // by masking where a new bin starts, are stored at their group's index on every step.
+    uint32_t g = 0;
+    uint32_t previous = sorted[0] >> kSmallShift;
+    uint32_t count = 0, weight = 0;
+    uint64_t sum_bits = 0;
+    for (uint32_t j = 0; j < n; ++j) {
+      const RegressionBin& s = small_[sorted[j] & (kSmallNode - 1)];
+      const uint32_t bin = sorted[j] >> kSmallShift;
+      const bool fresh = bin != previous;
+      g += fresh;
+      previous = bin;
+      const uint64_t keep = fresh ? 0 : ~uint64_t{0};
+      count = (count & static_cast<uint32_t>(keep)) + s.count;
+      weight = (weight & static_cast<uint32_t>(keep)) + s.weight;
+      const double sum = std::bit_cast<double>(sum_bits & keep) + s.sum;
+      sum_bits = std::bit_cast<uint64_t>(sum);
+      values_[g] = static_cast<uint8_t>(bin);
+      groups_[g] = {count, weight, sum};
+    }
+    size_t m = g + 1;
+    values_.resize(m);
+    RegressionBin missing{};
+    const bool has_missing = values_[m - 1] == kMissingBin;
+    if (has_missing) {
+      missing = groups_[--m];
+      values_.pop_back();
+    }
+    if (m + (has_missing ? 1 : 0) < 2) return false;
+    const FeatureBins& fb = in_.x.features[f];
+    if (fb.categorical) OrderSmallCategories(m);
+    double size = use_counts_ ? n : total_weight_;
+    auto group = [this](size_t p) -> const RegressionBin& { return groups_[p]; };
+    ScanRegression(group, missing, f, fb.categorical, size, has_missing, best);
+    return true;
+  }
+
+  // OrderCategories for the groups of EvaluateSmall: by mean label, ties by bin.
+  void OrderSmallCategories(size_t m) {
+    for (size_t p = 0; p < m; ++p) {
+      auto bits = std::bit_cast<uint64_t>(groups_[p].sum / groups_[p].weight);
+      bits = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
+      order_keys_[p] = (bits & ~uint64_t{0xff}) | p;  // groups are in bin order
+    }
+    std::sort(order_keys_, order_keys_ + m);
+    RegressionBin groups[kSmallNode];
+    uint8_t bins[kSmallNode];
+    std::copy_n(groups_, m, groups);
+    std::copy_n(values_.begin(), m, bins);
+    for (size_t p = 0; p < m; ++p) {
+      size_t from = order_keys_[p] & 0xff;
+      groups_[p] = groups[from];
+      values_[p] = bins[from];
     }
   }
 
@@ -470,15 +612,17 @@ class Builder {
 
   template <typename GoesLeft>
   uint32_t PartitionBy(const uint8_t* col, uint32_t begin, uint32_t end, GoesLeft goes_left) {
+    // Each sample is written to both places and only one cursor moves: which side a sample
+    // goes to is as good as random, so a branch on it would be mispredicted half the time.
     uint32_t left = begin;
     size_t right = 0;
     for (uint32_t i = begin; i < end; ++i) {
       const Sample s = samples_[i];
-      if (goes_left(col[s.row])) {
-        samples_[left++] = s;
-      } else {
-        partition_scratch_[right++] = s;
-      }
+      const bool to_left = goes_left(col[s.row]);
+      samples_[left] = s;
+      partition_scratch_[right] = s;
+      left += to_left;
+      right += !to_left;
     }
     std::copy_n(partition_scratch_.begin(), right, samples_.begin() + left);
     return left;
@@ -557,6 +701,18 @@ class Builder {
   std::vector<uint32_t> fused_features_;
   BinList values_;
   uint64_t order_keys_[kBins] = {};
+  // Nodes of at most kSmallNode samples: see FindSmallSplit. EvaluateSmall's keys are a bin
+  // and a sample index below kSmallNode, ranked in two vectors of eight.
+  static constexpr uint32_t kSmallShift = 4;
+  static constexpr uint32_t kSmallNode = 1u << kSmallShift;
+  static_assert(kSmallNode == 2 * sizeof(Lanes) / sizeof(int16_t));
+  const uint8_t* small_rows_[kSmallNode] = {};
+  RegressionBin small_[kSmallNode] = {};
+  RegressionBin groups_[kSmallNode] = {};
+  struct Labelled {
+    double y, w, wy;
+  };
+  std::vector<Labelled> by_label_;  // see AttainableScore
 
   std::vector<double> left_stat_;
   std::vector<double> missing_left_stat_;
