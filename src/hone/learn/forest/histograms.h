@@ -213,11 +213,12 @@ class Histograms {
     }
   }
 
-  // Returns the slices of `features` in block `id` to all zeros, clearing only the bins in
-  // use, and marks them not valid.
+  // Returns the slices of `features` in block `id` that are still valid to all zeros,
+  // clearing only the bins in use, and marks them not valid.
   void ClearBuilt(int id, std::span<const uint32_t> features) {
     Block& b = block(id);
     for (uint32_t f : features) {
+      if (!b.valid[f]) continue;
       Rec* h = Slice(id, f);
       ForEachBin(b.present[f], [&](size_t bin) { Clear(h, bin); });
       b.valid[f] = 0;
