@@ -562,20 +562,22 @@ class Builder {
 
   // OrderCategories for the groups of EvaluateSmall: by mean label, ties by bin.
   void OrderSmallCategories(size_t m) {
+    uint64_t keys[kSmallNode];
     for (size_t p = 0; p < m; ++p) {
       auto bits = std::bit_cast<uint64_t>(groups_[p].sum / groups_[p].weight);
       bits = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
-      order_keys_[p] = (bits & ~uint64_t{0xff}) | p;  // groups are in bin order
+      keys[p] = (bits & ~uint64_t{0xff}) | p;  // groups are in bin order
     }
-    std::sort(order_keys_, order_keys_ + m);
+    // Placed by rank (the keys are distinct), as in EvaluateSmall.
     RegressionBin groups[kSmallNode];
     uint8_t bins[kSmallNode];
     std::copy_n(groups_, m, groups);
     std::copy_n(values_.begin(), m, bins);
     for (size_t p = 0; p < m; ++p) {
-      size_t from = order_keys_[p] & 0xff;
-      groups_[p] = groups[from];
-      values_[p] = bins[from];
+      size_t rank = 0;
+      for (size_t q = 0; q < m; ++q) rank += keys[q] < keys[p];
+      groups_[rank] = groups[p];
+      values_[rank] = bins[p];
     }
   }
 
@@ -648,10 +650,11 @@ class Builder {
     if (split.categorical) {
       BinSet set = split.left_bins;
       if (default_left) {
-        for (int b = 0; b < fb.num_bins; ++b) {
-          if (!BinSetHas(split.present_bins, static_cast<uint32_t>(b))) {
-            BinSetAdd(set, static_cast<uint32_t>(b));
-          }
+        // Every value bin (0..num_bins-1) not seen here goes left too, a word at a time.
+        for (size_t w = 0; w < set.size(); ++w) {
+          const int below = std::clamp(fb.num_bins - static_cast<int>(w * 64), 0, 64);
+          const uint64_t bins = below == 64 ? ~uint64_t{0} : (uint64_t{1} << below) - 1;
+          set[w] |= bins & ~split.present_bins[w];
         }
       }
       n.bits |= Node::kCategorical;
