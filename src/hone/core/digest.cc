@@ -32,6 +32,18 @@ void Sha256::Update(std::string_view bytes) {
   HONE_CHECK(EVP_DigestUpdate(impl_->ctx, bytes.data(), bytes.size()) == 1);
 }
 
+Digest Sha256::Peek() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  HONE_CHECK(copy != nullptr);
+  Digest out{};
+  unsigned int len = 0;
+  bool ok = EVP_MD_CTX_copy_ex(copy, impl_->ctx) == 1 &&
+            EVP_DigestFinal_ex(copy, out.data(), &len) == 1 && len == out.size();
+  EVP_MD_CTX_free(copy);
+  HONE_CHECK(ok);
+  return out;
+}
+
 Digest Sha256::Finish() {
   Digest out{};
   unsigned int len = 0;

@@ -28,6 +28,8 @@ class Sha256 {
 
   void Update(std::span<const uint8_t> bytes);
   void Update(std::string_view bytes);
+  /// The digest of the bytes so far; the stream goes on.
+  Digest Peek() const;
   /// Ends the stream; the object must not be updated afterwards.
   Digest Finish();
 

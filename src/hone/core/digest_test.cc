@@ -23,6 +23,15 @@ TEST(Sha256Test, IncrementalEqualsOneShot) {
   EXPECT_EQ(ToHex(h.Finish()), Sha256Hex("abc"));
 }
 
+TEST(Sha256Test, PeekGivesTheDigestSoFarAndTheStreamGoesOn) {
+  Sha256 h;
+  h.Update("ab");
+  EXPECT_EQ(ToHex(h.Peek()), Sha256Hex("ab"));
+  EXPECT_EQ(ToHex(h.Peek()), Sha256Hex("ab"));
+  h.Update("c");
+  EXPECT_EQ(ToHex(h.Finish()), Sha256Hex("abc"));
+}
+
 TEST(Sha256Test, FileDigestMatchesBytes) {
   auto path = std::filesystem::temp_directory_path() / "hone_digest_test.txt";
   std::ofstream(path) << "abc";

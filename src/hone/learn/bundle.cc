@@ -21,20 +21,43 @@ nlohmann::json Bundle::Manifest() const {
           {"profile", profile}};
 }
 
-std::string EncodeBundle(const Bundle& bundle) {
+namespace {
+
+// A bundle's bytes end with the SHA-256 of all before them; its identity is the SHA-256 of
+// all of it. One pass over the body gives both.
+struct Sealed {
+  std::string bytes;
+  core::Digest identity;
+};
+
+Sealed Seal(std::string body) {
+  core::Sha256 h;
+  h.Update(body);
+  core::Digest trailer = h.Peek();
+  h.Update(std::span<const uint8_t>(trailer));
+  body.append(reinterpret_cast<const char*>(trailer.data()), trailer.size());
+  return {std::move(body), h.Finish()};
+}
+
+// Everything but the trailing checksum.
+std::string EncodeBody(const Bundle& bundle) {
   core::ByteWriter w;
   w.Put(kMagic);
   w.Put(kBundleFormatVersion);
   // Text reaches the manifest from CSV cells; invalid UTF-8 must not make dump() throw.
   w.PutString(bundle.Manifest().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   w.PutString(bundle.payload);
-  std::string bytes = w.Take();
-  core::Digest digest = core::Sha256Of(bytes);
-  bytes.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-  return bytes;
+  return w.Take();
 }
 
-Result<Bundle> DecodeBundle(std::string_view bytes, std::string_view source) {
+}  // namespace
+
+std::string EncodeBundle(const Bundle& bundle) { return Seal(EncodeBody(bundle)).bytes; }
+
+namespace {
+
+// DecodeBundle, also giving the bundle's identity (when the checksum holds).
+Result<Bundle> Decode(std::string_view bytes, std::string_view source, core::Digest& identity) {
   std::string where = "bundle '" + std::string(source) + "'";
   auto corrupt = [&](const std::string& why) {
     return Fail(ErrorCode::kCorrupt, where + " " + why);
@@ -47,12 +70,16 @@ Result<Bundle> DecodeBundle(std::string_view bytes, std::string_view source) {
   std::string_view body = bytes.substr(0, bytes.size() - kDigestSize);
   core::Digest stored;
   std::memcpy(stored.data(), bytes.data() + body.size(), kDigestSize);
-  core::Digest computed = core::Sha256Of(body);
+  core::Sha256 h;
+  h.Update(body);
+  core::Digest computed = h.Peek();
   if (stored != computed) {
     return corrupt("is corrupt or was altered: its checksum does not match its content (stored " +
                    core::ToHex(stored).substr(0, 16) + "…, computed " +
                    core::ToHex(computed).substr(0, 16) + "…)");
   }
+  h.Update(std::span<const uint8_t>(stored));
+  identity = h.Finish();
   core::ByteReader r(body.substr(sizeof(kMagic)));
   uint32_t version = 0;
   std::string manifest_text;
@@ -92,14 +119,22 @@ Result<Bundle> DecodeBundle(std::string_view bytes, std::string_view source) {
   return b;
 }
 
+}  // namespace
+
+Result<Bundle> DecodeBundle(std::string_view bytes, std::string_view source) {
+  core::Digest identity;
+  return Decode(bytes, source, identity);
+}
+
 Result<WrittenBundle> WriteBundle(const std::filesystem::path& path, const Bundle& bundle) {
-  std::string bytes = EncodeBundle(bundle);
-  HONE_TRY(core::WriteFileAtomic(path, bytes));
-  return WrittenBundle{core::Sha256Hex(bytes), bytes.size()};
+  Sealed sealed = Seal(EncodeBody(bundle));
+  HONE_TRY(core::WriteFileAtomic(path, sealed.bytes));
+  return WrittenBundle{core::ToHex(sealed.identity), sealed.bytes.size()};
 }
 
 Result<LoadedModel> LoadBundleBytes(std::string_view bytes, std::string_view source) {
-  HONE_ASSIGN_OR_RETURN(Bundle bundle, DecodeBundle(bytes, source));
+  core::Digest identity;
+  HONE_ASSIGN_OR_RETURN(Bundle bundle, Decode(bytes, source, identity));
   auto trainer = FindTrainer(bundle.model_kind);
   if (!trainer) {
     return Fail(ErrorCode::kUnsupported,
@@ -109,7 +144,7 @@ Result<LoadedModel> LoadBundleBytes(std::string_view bytes, std::string_view sou
   if (!params) return Fail(params.error().WithContext("bundle '" + std::string(source) + "'"));
   auto model = (*trainer)->Load(bundle.payload, bundle.features, bundle.target);
   if (!model) return Fail(model.error().WithContext("bundle '" + std::string(source) + "'"));
-  LoadedModel loaded{std::move(bundle), std::move(*model), core::Sha256Hex(bytes)};
+  LoadedModel loaded{std::move(bundle), std::move(*model), core::ToHex(identity)};
   return loaded;
 }
 

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "hone/core/digest.h"
 #include "hone/core/file.h"
 #include "hone/learn/training.h"
 
@@ -51,6 +52,13 @@ TEST_F(BundleTest, WriteLoadRoundTrip) {
   auto loaded = LoadBundle(dir_ / "m.hone");
   ASSERT_TRUE(loaded) << loaded.error().message();
   EXPECT_EQ(loaded->digest, digest->sha256);
+  // The identity is the SHA-256 of the whole file, as any other tool computes it, and the
+  // file ends with the SHA-256 of the rest.
+  std::string bytes = EncodeBundle(b);
+  EXPECT_EQ(digest->sha256, core::Sha256Hex(bytes));
+  std::string_view body(bytes.data(), bytes.size() - 32);
+  core::Digest trailer = core::Sha256Of(body);
+  EXPECT_EQ(bytes.substr(body.size()), std::string(trailer.begin(), trailer.end()));
   EXPECT_EQ(loaded->bundle.model_kind, "random_forest");
   EXPECT_EQ(loaded->bundle.features, b.features);
   EXPECT_EQ(loaded->bundle.target, b.target);
