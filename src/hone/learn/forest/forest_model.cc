@@ -12,6 +12,41 @@ namespace {
 constexpr uint32_t kMagic = 0x31465248;  // "HRF1"
 constexpr uint32_t kFormatVersion = 2;
 constexpr size_t kRowsPerBlock = 4096;
+// Rows walked down a tree together, a level at a time: their node loads are independent, so
+// the processor overlaps their cache misses instead of waiting for each in turn.
+constexpr size_t kRowsPerWalk = 64;
+
+// The leaves of `count` (at most kRowsPerWalk) row-major rows of `width` features.
+void WalkRows(const Tree& tree, const float* rows, size_t width, size_t count,
+              std::span<const std::vector<uint8_t>> category_bins, LeafValue* leaves) {
+  if (tree.nodes.empty()) {
+    std::fill_n(leaves, count, tree.root_leaf);
+    return;
+  }
+  uint32_t at[kRowsPerWalk];
+  size_t walking[kRowsPerWalk];  // rows still between nodes, in a compact list
+  for (size_t i = 0; i < count; ++i) {
+    at[i] = 0;
+    walking[i] = i;
+  }
+  size_t active = count;
+  while (active > 0) {
+    size_t still = 0;
+    for (size_t a = 0; a < active; ++a) {
+      const size_t i = walking[a];
+      const Node& n = tree.nodes[at[i]];
+      const bool left = tree.GoesLeft(n, rows[i * width + n.feature()], category_bins);
+      const uint32_t next = left ? n.left : n.right;
+      if (n.bits & (left ? Node::kLeftLeaf : Node::kRightLeaf)) {
+        leaves[i] = next;
+      } else {
+        at[i] = next;
+        walking[still++] = i;
+      }
+    }
+    active = still;
+  }
+}
 
 }  // namespace
 
@@ -106,9 +141,12 @@ Result<void> ForestModel::Predict(const FeatureMatrix& x, std::span<float> out,
         x.CopyRow(b + i, std::span<float>(block.data() + i * num_features_, num_features_));
       }
       for (const Tree& tree : trees_) {
-        for (size_t i = 0; i < n; ++i) {
-          std::span<const float> row(block.data() + i * num_features_, num_features_);
-          AddLeaf(tree, tree.Predict(row, category_bins_), out.data() + (b + i) * k);
+        for (size_t g = 0; g < n; g += kRowsPerWalk) {
+          const size_t count = std::min(kRowsPerWalk, n - g);
+          LeafValue leaves[kRowsPerWalk];
+          WalkRows(tree, block.data() + g * num_features_, num_features_, count, category_bins_,
+                   leaves);
+          for (size_t i = 0; i < count; ++i) AddLeaf(tree, leaves[i], out.data() + (b + g + i) * k);
         }
       }
     }
