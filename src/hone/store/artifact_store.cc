@@ -1,0 +1,147 @@
+#include "hone/store/artifact_store.h"
+
+#include <algorithm>
+#include <system_error>
+
+#include <sys/stat.h>
+
+#include "hone/core/digest.h"
+
+namespace hone::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<void> CheckDigest(std::string_view digest) {
+  if (IsDigest(digest)) return {};
+  return Fail(ErrorCode::kInvalidArgument,
+              "'" + std::string(digest) +
+                  "' is not an artifact digest (64 lower-case hexadecimal characters)");
+}
+
+}  // namespace
+
+bool IsDigest(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+Result<ArtifactStore> ArtifactStore::Open(const fs::path& root) {
+  std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "artifact store '" + root.string() + "' is not a folder");
+  }
+  fs::create_directories(root, ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo,
+                "cannot create artifact store '" + root.string() + "': " + ec.message());
+  }
+  return ArtifactStore(root);
+}
+
+fs::path ArtifactStore::PathOf(std::string_view digest) const {
+  std::string d(digest);
+  return root_ / d.substr(0, 2) / d.substr(2, 2) / d;
+}
+
+Result<std::string> ArtifactStore::Put(std::string_view bytes) const {
+  std::string digest = core::Sha256Hex(bytes);
+  fs::path path = PathOf(digest);
+  std::error_code ec;
+  // A blob already there and intact is left alone; a damaged one is written again.
+  if (fs::file_size(path, ec) == bytes.size() && !ec && Get(digest)) return digest;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo,
+                "cannot create '" + path.parent_path().string() + "': " + ec.message());
+  }
+  HONE_TRY(core::WriteFileAtomic(path, bytes));
+  ::chmod(path.c_str(), 0444);  // blobs are immutable; a failure here loses nothing
+  return digest;
+}
+
+Result<std::string> ArtifactStore::PutFile(const fs::path& path) const {
+  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, core::ReadFileBytes(path));
+  return Put(bytes.view());
+}
+
+Result<core::FileBytes> ArtifactStore::Get(std::string_view digest) const {
+  HONE_TRY(CheckDigest(digest));
+  fs::path path = PathOf(digest);
+  auto bytes = core::ReadFileBytes(path);
+  if (!bytes) {
+    if (bytes.error().code() == ErrorCode::kNotFound) {
+      return Fail(ErrorCode::kNotFound,
+                  "artifact " + std::string(digest) + " is not in store '" + root_.string() + "'");
+    }
+    return Fail(bytes.error());
+  }
+  std::string actual = core::Sha256Hex(bytes->view());
+  if (actual != digest) {
+    return Fail(ErrorCode::kCorrupt, "artifact '" + path.string() +
+                                         "' is corrupt or was altered: its bytes hash to " +
+                                         actual.substr(0, 16) + "…, not to its name");
+  }
+  return std::move(*bytes);
+}
+
+bool ArtifactStore::Contains(std::string_view digest) const {
+  std::error_code ec;
+  return IsDigest(digest) && fs::is_regular_file(PathOf(digest), ec);
+}
+
+Result<std::vector<std::string>> ArtifactStore::List() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root_, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (it.depth() != 2 || !it->is_regular_file(ec)) continue;
+    std::string name = it->path().filename().string();
+    if (IsDigest(name) && PathOf(name) == it->path()) out.push_back(std::move(name));
+  }
+  if (ec) {
+    return Fail(ErrorCode::kIo,
+                "cannot list artifact store '" + root_.string() + "': " + ec.message());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<std::string>> ArtifactStore::Verify() const {
+  HONE_ASSIGN_OR_RETURN(std::vector<std::string> all, List());
+  std::vector<std::string> bad;
+  for (const std::string& digest : all) {
+    auto bytes = Get(digest);
+    if (!bytes) {
+      if (bytes.error().code() != ErrorCode::kCorrupt) return Fail(bytes.error());
+      bad.push_back(digest);
+    }
+  }
+  return bad;
+}
+
+Result<ArtifactStore::Removed> ArtifactStore::RemoveExcept(
+    const std::set<std::string, std::less<>>& keep) const {
+  HONE_ASSIGN_OR_RETURN(std::vector<std::string> all, List());
+  Removed removed;
+  for (const std::string& digest : all) {
+    if (keep.contains(digest)) continue;
+    fs::path path = PathOf(digest);
+    std::error_code ec;
+    uint64_t size = fs::file_size(path, ec);
+    if (ec) size = 0;
+    if (!fs::remove(path, ec) || ec) {
+      if (ec) {
+        return Fail(ErrorCode::kIo, "cannot remove '" + path.string() + "': " + ec.message());
+      }
+      continue;  // already gone: another collector got there first
+    }
+    ++removed.blobs;
+    removed.bytes += size;
+  }
+  return removed;
+}
+
+}  // namespace hone::store

@@ -1,0 +1,67 @@
+// Content-addressed blobs in a folder: model bundles, data snapshots and run artifacts, each
+// stored once under the SHA-256 of its bytes and checked against it whenever it is read.
+#ifndef HONE_STORE_ARTIFACT_STORE_H_
+#define HONE_STORE_ARTIFACT_STORE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hone/core/error.h"
+#include "hone/core/file.h"
+
+namespace hone::store {
+
+/// Whether `text` is a digest as the store names blobs: 64 lower-case hexadecimal characters.
+bool IsDigest(std::string_view text);
+
+/// Blobs under `root`, each a read-only file named by the lower-case hex SHA-256 of its bytes
+/// in two levels of folders (`ab/cd/abcd…`), as git and DVC lay out theirs. A blob is written
+/// to a temporary file, fsynced and renamed into place, so a reader sees all of it or nothing;
+/// several processes (or machines sharing the folder) may put the same blob at once. Cheap to
+/// copy; safe to use from many threads.
+class ArtifactStore {
+ public:
+  /// The store in folder `root`, created if missing. A `root` that exists but is not a folder
+  /// is kInvalidArgument.
+  static Result<ArtifactStore> Open(const std::filesystem::path& root);
+
+  const std::filesystem::path& root() const { return root_; }
+  /// Where the blob with `digest` lives (whether or not it is there).
+  std::filesystem::path PathOf(std::string_view digest) const;
+
+  /// Stores `bytes`; returns their digest. A blob already present and intact is not written
+  /// again; a damaged one is replaced.
+  Result<std::string> Put(std::string_view bytes) const;
+  /// Stores the bytes of the file at `path`.
+  Result<std::string> PutFile(const std::filesystem::path& path) const;
+
+  /// The blob's bytes, verified: a digest that is not one is kInvalidArgument, a missing blob
+  /// kNotFound, and bytes that no longer hash to their name kCorrupt, naming the blob's file.
+  Result<core::FileBytes> Get(std::string_view digest) const;
+  bool Contains(std::string_view digest) const;
+
+  /// Every blob's digest, in ascending order. Files that are not blobs (temporary files of an
+  /// interrupted write) are not listed.
+  Result<std::vector<std::string>> List() const;
+  /// The digests of blobs whose bytes no longer match their name.
+  Result<std::vector<std::string>> Verify() const;
+
+  struct Removed {
+    size_t blobs = 0;
+    uint64_t bytes = 0;
+  };
+  /// Removes every blob whose digest is not in `keep` (the garbage collection of `hone gc`).
+  Result<Removed> RemoveExcept(const std::set<std::string, std::less<>>& keep) const;
+
+ private:
+  explicit ArtifactStore(std::filesystem::path root) : root_(std::move(root)) {}
+  std::filesystem::path root_;
+};
+
+}  // namespace hone::store
+
+#endif  // HONE_STORE_ARTIFACT_STORE_H_
