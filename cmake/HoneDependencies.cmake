@@ -5,6 +5,7 @@ find_package(nlohmann_json 3.10 REQUIRED)   # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)                # libcli11-dev
 find_package(FastFloat REQUIRED)            # libfast-float-dev
 find_package(OpenSSL REQUIRED)              # libssl-dev
+find_package(SQLite3 REQUIRED)              # libsqlite3-dev
 
 # libxgboost-dev's CMake package references /usr/bin/xgboost from another package, so the
 # library is found directly (see ../shared/PITFALLS.md).

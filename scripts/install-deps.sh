@@ -14,6 +14,7 @@ packages=(
   libcli11-dev         # command-line parsing
   libfast-float-dev    # number parsing in the CSV reader
   libssl-dev           # SHA-256 (OpenSSL EVP)
+  libsqlite3-dev       # the embedded store
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # reference implementations for metric fixtures and the peer benchmark

@@ -1,0 +1,103 @@
+#include "hone/store/sqlite/schema.h"
+
+#include <array>
+#include <string>
+
+namespace hone::store::sqlite {
+namespace {
+
+// Times are milliseconds since the Unix epoch (UTC).
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: runs with their parameters, metrics and tags.
+    R"sql(
+CREATE TABLE runs (
+  id            TEXT PRIMARY KEY,
+  command       TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  start_ms      INTEGER NOT NULL,
+  end_ms        INTEGER,
+  host          TEXT NOT NULL,
+  user          TEXT NOT NULL,
+  code_commit   TEXT,
+  code_dirty    INTEGER,
+  config_digest TEXT,
+  data_digest   TEXT
+);
+CREATE INDEX runs_by_start ON runs (start_ms);
+CREATE TABLE params (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE TABLE metrics (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  step   INTEGER NOT NULL,
+  ts_ms  INTEGER NOT NULL,
+  value  REAL NOT NULL
+);
+CREATE INDEX metrics_by_run_key ON metrics (run_id, key, step);
+CREATE TABLE tags (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+)sql",
+};
+
+Result<int> CurrentVersion(Database& db) {
+  HONE_ASSIGN_OR_RETURN(Statement meta,
+                        db.Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'hone_meta'"));
+  HONE_TRY(meta.Step());
+  if (meta.Int(0) == 1) {
+    HONE_ASSIGN_OR_RETURN(Statement version,
+                          db.Prepare("SELECT value FROM hone_meta WHERE key = 'schema_version'"));
+    HONE_ASSIGN_OR_RETURN(bool row, version.Step());
+    if (row) return static_cast<int>(std::stoll("0" + version.Text(0)));
+  }
+  HONE_ASSIGN_OR_RETURN(Statement tables,
+                        db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
+  HONE_TRY(tables.Step());
+  if (tables.Int(0) != 0) {
+    return Fail(ErrorCode::kInvalidData,
+                "'" + db.path().string() + "' is an SQLite database but not a hone store");
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() { return kMigrations; }
+int SchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Result<Database> OpenStoreDatabase(const std::filesystem::path& path, bool must_exist) {
+  HONE_ASSIGN_OR_RETURN(Database db, Database::Open(path, must_exist));
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  HONE_ASSIGN_OR_RETURN(int version, CurrentVersion(db));
+  if (version > SchemaVersion()) {
+    return Fail(ErrorCode::kUnsupported,
+                "store '" + path.string() + "' has schema version " + std::to_string(version) +
+                    "; this hone knows versions up to " + std::to_string(SchemaVersion()) +
+                    ": use a newer hone");
+  }
+  if (version == SchemaVersion()) {
+    HONE_TRY(tx.Commit());
+    return db;
+  }
+  if (version == 0) {
+    HONE_TRY(db.Exec("CREATE TABLE hone_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+  }
+  for (int v = version + 1; v <= SchemaVersion(); ++v) {
+    HONE_TRY(db.Exec(kMigrations[static_cast<size_t>(v - 1)]));
+  }
+  HONE_ASSIGN_OR_RETURN(
+      Statement set,
+      db.Prepare("INSERT OR REPLACE INTO hone_meta (key, value) VALUES ('schema_version', ?)"));
+  HONE_TRY(set.Bind(1, std::to_string(SchemaVersion())).Run());
+  HONE_TRY(tx.Commit());
+  return db;
+}
+
+}  // namespace hone::store::sqlite

@@ -1,0 +1,154 @@
+#include "hone/store/sqlite/schema.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace hone::store::sqlite {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreSchemaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("hone_schema_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static int StoredVersion(Database& db) {
+    auto s = db.Prepare("SELECT value FROM hone_meta WHERE key = 'schema_version'");
+    EXPECT_TRUE(s);
+    EXPECT_TRUE(*s->Step());
+    return std::stoi(s->Text(0));
+  }
+  fs::path dir_;
+};
+
+TEST_F(StoreSchemaTest, FreshStoreGetsEveryMigrationAndReopensAsIs) {
+  fs::path path = dir_ / "store.db";
+  {
+    auto db = OpenStoreDatabase(path);
+    ASSERT_TRUE(db) << db.error().message();
+    EXPECT_EQ(StoredVersion(*db), SchemaVersion());
+    // The tables of the migrations are there and usable.
+    ASSERT_TRUE(
+        db->Exec("INSERT INTO runs (id, command, status, start_ms, host, user) "
+                 "VALUES ('r1', 'train', 'running', 1, 'h', 'u')"));
+    ASSERT_TRUE(db->Exec("INSERT INTO metrics VALUES ('r1', 'rmse', 0, 1, 0.5)"));
+  }
+  auto again = OpenStoreDatabase(path, /*must_exist=*/true);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(StoredVersion(*again), SchemaVersion());
+  auto count = again->Prepare("SELECT count(*) FROM metrics");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), 1);
+}
+
+TEST_F(StoreSchemaTest, ForeignKeysAreEnforced) {
+  auto db = OpenStoreDatabase(dir_ / "store.db");
+  ASSERT_TRUE(db);
+  EXPECT_FALSE(db->Exec("INSERT INTO metrics VALUES ('no such run', 'rmse', 0, 1, 0.5)"));
+}
+
+TEST_F(StoreSchemaTest, NewerSchemaIsRefusedAndLeftUntouched) {
+  fs::path path = dir_ / "store.db";
+  {
+    auto db = OpenStoreDatabase(path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->Exec("UPDATE hone_meta SET value = '999' WHERE key = 'schema_version'"));
+  }
+  auto r = OpenStoreDatabase(path);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnsupported);
+  EXPECT_NE(r.error().message().find("schema version 999"), std::string::npos)
+      << r.error().message();
+  auto raw = Database::Open(path);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(StoredVersion(*raw), 999);
+}
+
+TEST_F(StoreSchemaTest, WhatIsNotAStoreIsRefused) {
+  std::ofstream(dir_ / "notes.txt") << "these are not the tables you are looking for\n";
+  auto text = OpenStoreDatabase(dir_ / "notes.txt");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().code(), ErrorCode::kInvalidData);
+  EXPECT_NE(text.error().message().find("not a hone store"), std::string::npos);
+
+  {
+    auto other = Database::Open(dir_ / "other.db");
+    ASSERT_TRUE(other);
+    ASSERT_TRUE(other->Exec("CREATE TABLE accounts (id INTEGER)"));
+  }
+  auto foreign = OpenStoreDatabase(dir_ / "other.db");
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kInvalidData);
+  EXPECT_NE(foreign.error().message().find("not a hone store"), std::string::npos);
+
+  auto missing = OpenStoreDatabase(dir_ / "missing.db", /*must_exist=*/true);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(fs::exists(dir_ / "missing.db"));
+}
+
+TEST_F(StoreSchemaTest, UncommittedTransactionRollsBack) {
+  auto db = OpenStoreDatabase(dir_ / "store.db");
+  ASSERT_TRUE(db);
+  {
+    auto tx = Transaction::Begin(*db);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(
+        db->Exec("INSERT INTO runs (id, command, status, start_ms, host, user) "
+                 "VALUES ('r1', 'train', 'running', 1, 'h', 'u')"));
+  }
+  auto count = db->Prepare("SELECT count(*) FROM runs");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), 0);
+}
+
+// Processes opening one new store at the same moment: each migration is applied once, and
+// every opener gets a usable store.
+TEST_F(StoreSchemaTest, ConcurrentOpenersMigrateOnce) {
+  fs::path path = dir_ / "store.db";
+  std::vector<pid_t> children;
+  for (int i = 0; i < 6; ++i) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto db = OpenStoreDatabase(path);
+      if (!db) {
+        std::fprintf(stderr, "opener %d: %s\n", i, db.error().message().c_str());
+        ::_exit(1);
+      }
+      std::string insert =
+          "INSERT INTO runs (id, command, status, start_ms, host, user) "
+          "VALUES ('r" +
+          std::to_string(i) + "', 'train', 'done', 1, 'h', 'u')";
+      auto inserted = db->Exec(insert);
+      if (!inserted) std::fprintf(stderr, "opener %d: %s\n", i, inserted.error().message().c_str());
+      ::_exit(inserted ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto db = OpenStoreDatabase(path);
+  ASSERT_TRUE(db);
+  auto count = db->Prepare("SELECT count(*) FROM runs");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), 6);
+}
+
+}  // namespace
+}  // namespace hone::store::sqlite

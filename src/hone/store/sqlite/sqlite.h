@@ -1,0 +1,108 @@
+// A thin RAII layer over SQLite's C API: the only code under store/ that includes <sqlite3.h>.
+// Every result code becomes an Error naming the database file and the statement.
+#ifndef HONE_STORE_SQLITE_SQLITE_H_
+#define HONE_STORE_SQLITE_SQLITE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hone/core/error.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hone::store::sqlite {
+
+class Statement;
+
+/// One connection. Opened in WAL mode with foreign keys on and a busy timeout, so several
+/// processes can share the file: readers never wait for the writer, writers queue. Not
+/// thread-safe: one per thread.
+class Database {
+ public:
+  /// Opens (creating unless `must_exist`) the database at `path`. A file that is not an
+  /// SQLite database is kInvalidData.
+  static Result<Database> Open(const std::filesystem::path& path, bool must_exist = false);
+
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+  ~Database();
+
+  const std::filesystem::path& path() const { return path_; }
+
+  /// Runs SQL without results (one or more statements).
+  Result<void> Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+  int64_t LastInsertRowId() const;
+
+ private:
+  friend class Statement;
+  Database(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+
+  std::filesystem::path path_;
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+/// A prepared statement: bind (1-based), Step until it returns false, read columns (0-based).
+/// Must not outlive its Database.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindNull(int index);
+  /// True while a row is available; false when done. A failure is an Error.
+  Result<bool> Step();
+  /// Step for statements without rows.
+  Result<void> Run();
+  /// Clears bindings and rewinds, to run again.
+  void Reset();
+
+  int64_t Int(int column) const;
+  double Real(int column) const;
+  std::string Text(int column) const;
+  bool IsNull(int column) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, std::string where, sqlite3_stmt* stmt, std::string sql)
+      : db_(db), where_(std::move(where)), stmt_(stmt), sql_(std::move(sql)) {}
+
+  sqlite3* db_;
+  std::string where_;  // the database file, for errors
+  struct Finalizer {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+  std::string sql_;
+};
+
+/// BEGIN IMMEDIATE … COMMIT: the write lock is taken at the start, so two writers never
+/// deadlock upgrading a read. Rolled back when destroyed uncommitted.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Database& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Result<void> Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
+}  // namespace hone::store::sqlite
+
+#endif  // HONE_STORE_SQLITE_SQLITE_H_
