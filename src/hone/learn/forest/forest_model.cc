@@ -34,13 +34,9 @@ void WalkRows(const Tree& tree, const float* rows, size_t width, size_t count,
     size_t still = 0;
     for (size_t a = 0; a < active; ++a) {
       const size_t i = walking[a];
-      const Node& n = tree.nodes[at[i]];
-      const bool left = tree.GoesLeft(n, rows[i * width + n.feature()], category_bins);
-      const uint32_t next = left ? n.left : n.right;
-      if (n.bits & (left ? Node::kLeftLeaf : Node::kRightLeaf)) {
-        leaves[i] = next;
+      if (tree.Step(at[i], rows + i * width, category_bins)) {
+        leaves[i] = at[i];
       } else {
-        at[i] = next;
         walking[still++] = i;
       }
     }
@@ -99,16 +95,10 @@ Result<void> ForestModel::PredictRow(std::span<const float> row, std::span<float
     while (active > 0) {
       for (size_t l = 0; l < lanes; ++l) {
         if (!walking[l]) continue;
-        const Tree& t = trees_[first + l];
-        const Node& n = t.nodes[node[l]];
-        bool go_left = t.GoesLeft(n, row[n.feature()], category_bins_);
-        uint32_t child = go_left ? n.left : n.right;
-        if (n.bits & (go_left ? Node::kLeftLeaf : Node::kRightLeaf)) {
-          leaf[l] = child;
+        if (trees_[first + l].Step(node[l], row.data(), category_bins_)) {
+          leaf[l] = node[l];
           walking[l] = false;
           --active;
-        } else {
-          node[l] = child;
         }
       }
     }

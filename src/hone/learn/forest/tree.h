@@ -75,6 +75,17 @@ struct Tree {
     }
   }
 
+  /// One level of a walk: moves `at` from a split node to the child `row` goes to, and returns
+  /// true when that child is a leaf (`at` then holds its LeafValue). `row` is indexed by
+  /// feature. For walks that interleave several rows or trees.
+  bool Step(uint32_t& at, const float* row,
+            std::span<const std::vector<uint8_t>> category_bins) const {
+    const Node& n = nodes[at];
+    const bool left = GoesLeft(n, row[n.feature()], category_bins);
+    at = left ? n.left : n.right;
+    return n.bits & (left ? Node::kLeftLeaf : Node::kRightLeaf);
+  }
+
   /// The leaf value `row` reaches.
   LeafValue Predict(std::span<const float> row,
                     std::span<const std::vector<uint8_t>> category_bins) const {
