@@ -7,20 +7,14 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "hone/core/test_temp_dir.h"
+
 namespace hone::core {
 namespace {
 
 namespace fs = std::filesystem;
 
-class FileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hone_file_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using FileTest = testing::TempDirTest;
 
 TEST_F(FileTest, WriteThenReadRoundTrips) {
   std::string bytes("a\0b\nc", 5);

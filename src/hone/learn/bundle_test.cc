@@ -7,6 +7,7 @@
 
 #include "hone/core/digest.h"
 #include "hone/core/file.h"
+#include "hone/core/test_temp_dir.h"
 #include "hone/learn/training.h"
 
 namespace hone::learn {
@@ -33,15 +34,7 @@ Bundle Trained() {
   return out->bundle;
 }
 
-class BundleTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hone_bundle_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using BundleTest = core::testing::TempDirTest;
 
 TEST_F(BundleTest, WriteLoadRoundTrip) {
   Bundle b = Trained();

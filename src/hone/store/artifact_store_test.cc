@@ -9,21 +9,19 @@
 #include <unistd.h>
 
 #include "hone/core/digest.h"
+#include "hone/core/test_temp_dir.h"
 
 namespace hone::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ArtifactStoreTest : public ::testing::Test {
+class ArtifactStoreTest : public core::testing::TempDirTest {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("hone_artifacts_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
+    TempDirTest::SetUp();
+    root_ = dir_ / "artifacts";  // not there yet: Open creates it
   }
-  void TearDown() override { fs::remove_all(root_); }
   ArtifactStore Open() {
     auto s = ArtifactStore::Open(root_);
     EXPECT_TRUE(s) << s.error().message();

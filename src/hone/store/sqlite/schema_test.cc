@@ -8,29 +8,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hone/core/test_temp_dir.h"
+
 namespace hone::store::sqlite {
 namespace {
 
 namespace fs = std::filesystem;
 
-class StoreSchemaTest : public ::testing::Test {
+class StoreSchemaTest : public core::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hone_schema_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   static int StoredVersion(Database& db) {
     auto s = db.Prepare("SELECT value FROM hone_meta WHERE key = 'schema_version'");
     EXPECT_TRUE(s);
     EXPECT_TRUE(*s->Step());
     return std::stoi(s->Text(0));
   }
-  fs::path dir_;
 };
 
 TEST_F(StoreSchemaTest, FreshStoreGetsEveryMigrationAndReopensAsIs) {
