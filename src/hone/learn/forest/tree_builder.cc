@@ -3,19 +3,16 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "hone/learn/forest/grow_node.h"
 #include "hone/learn/forest/histograms.h"
+#include "hone/learn/forest/small_node.h"
 
 namespace hone::learn::forest {
 namespace {
 
 constexpr double kNoSplit = -std::numeric_limits<double>::infinity();
-
-// Eight 16-bit lanes: one SSE2 register, through GCC's portable vector extension.
-using Lanes = int16_t __attribute__((vector_size(16)));
 
 // A list of distinct bins: at most 256 entries, no allocation.
 class BinList {
@@ -339,14 +336,11 @@ class Builder {
               : static_cast<size_t>(std::max_element(total_stat_.begin(), total_stat_.end()) -
                                     total_stat_.begin());
     }
-    // Sort one integer per bin: the score's bits made to order like the number (negatives
-    // flipped), the bin below them to break ties.
+    // Sort one integer per bin: the score's order key, the bin below it to break ties.
     const size_t m = values_.size();
     for (size_t i = 0; i < m; ++i) {
       uint8_t b = values_[i];
-      auto bits = std::bit_cast<uint64_t>(hist_.Stat(h, b, k) / hist_.Weight(h, b));
-      bits = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
-      order_keys_[i] = (bits & ~uint64_t{0xff}) | b;
+      order_keys_[i] = MeanOrderKey(hist_.Stat(h, b, k) / hist_.Weight(h, b), b);
     }
     std::sort(order_keys_, order_keys_ + m);
     for (size_t i = 0; i < m; ++i) values_[i] = static_cast<uint8_t>(order_keys_[i] & 0xff);
@@ -467,83 +461,30 @@ class Builder {
   // feature, stopping at the first split as good as any partition of the samples could be.
   // Most nodes are this small, and most of them stop after a feature or two.
   SplitChoice FindSmallSplit(uint32_t begin, uint32_t end, size_t& known_constants) {
-    for (uint32_t i = begin; i < end; ++i) {
-      const Sample& s = samples_[i];
-      small_rows_[i - begin] = in_.x.row(s.row);
-      if constexpr (kRegression) small_[i - begin] = {1, s.w, s.wy};
+    double attainable = std::numeric_limits<double>::infinity();  // two samples stop anyway
+    if constexpr (kRegression) {
+      for (uint32_t i = begin; i < end; ++i) {
+        const Sample& s = samples_[i];
+        small_rows_[i - begin] = in_.x.row(s.row);
+        small_[i - begin] = {1, s.w, s.wy};
+      }
+      if (end - begin > 2) {
+        attainable = AttainableScore(std::span(samples_).subspan(begin, end - begin),
+                                     total_stat_[0], total_weight_);
+      }
     }
     return FindSplit(
         begin, end, known_constants, -1,
         [&](uint32_t f, SplitChoice& best) { return EvaluateSmall(f, begin, end, best); },
-        end - begin > 2 ? AttainableScore(begin, end) : std::numeric_limits<double>::infinity());
-  }
-
-  // An upper bound on the score of any split of samples[begin, end), whatever the features:
-  // the best split of the samples ordered by label. (For squared error the best
-  // two-way partition is contiguous in label order, and never parts equal labels: the score is
-  // convex in the weight of a tied group sent left, so the maximum lies at an end.) Slightly
-  // lowered, so that a split scoring the same up to rounding stops the search.
-  double AttainableScore(uint32_t begin, uint32_t end) {
-    by_label_.clear();
-    for (uint32_t i = begin; i < end; ++i) {
-      const Sample& s = samples_[i];
-      if constexpr (kRegression) by_label_.push_back({s.wy / s.w, static_cast<double>(s.w), s.wy});
-    }
-    std::sort(by_label_.begin(), by_label_.end(),
-              [](const Labelled& a, const Labelled& b) { return a.y < b.y; });
-    const auto& by_label = by_label_;
-    double best = 0, weight = 0, sum = 0;
-    for (size_t i = 0; i + 1 < by_label.size(); ++i) {
-      weight += by_label[i].w;
-      sum += by_label[i].wy;
-      if (by_label[i].y == by_label[i + 1].y) continue;
-      double right = total_stat_[0] - sum, right_weight = total_weight_ - weight;
-      best = std::max(best, sum * sum / weight + right * right / right_weight);
-    }
-    return best * (1 - 1e-9);
+        attainable);
   }
 
   // EvaluateFeature for a node of at most kSmallNode samples (see FindSmallSplit), without
-  // histograms: sorting the samples by bin and merging equal bins yields the records a
-  // histogram would hold, summed in the same order, so the split found is the same.
+  // histograms: GroupByBin yields the records a histogram would hold, summed in the same
+  // order, so the split found is the same.
   bool EvaluateSmall(uint32_t f, uint32_t begin, uint32_t end, SplitChoice& best) {
     const auto n = static_cast<uint32_t>(end - begin);
-    // Sort by rank, all ranks at once in two vectors of eight: no branches, which matter
-    // more than comparisons at these sizes. Keys are below 2^12; padding sorts last.
-    alignas(16) int16_t keys[kSmallNode];
-    for (uint32_t i = 0; i < kSmallNode; ++i) {
-      keys[i] = i < n ? static_cast<int16_t>(small_rows_[i][f] << kSmallShift | i) : INT16_MAX;
-    }
-    Lanes lo, hi, rank_lo{}, rank_hi{};
-    std::memcpy(&lo, keys, sizeof lo);
-    std::memcpy(&hi, keys + 8, sizeof hi);
-    for (uint32_t j = 0; j < n; ++j) {
-      rank_lo -= lo > keys[j];  // a true lane is -1
-      rank_hi -= hi > keys[j];
-    }
-    int16_t sorted[kSmallNode];
-    for (uint32_t i = 0; i < n; ++i) sorted[i < 8 ? rank_lo[i] : rank_hi[i - 8]] = keys[i];
-    // Merge runs of equal bins into groups, also without branches: running totals, reset
-    // by masking where a new bin starts, are stored at their group's index on every step.
-    uint32_t g = 0;
-    uint32_t previous = sorted[0] >> kSmallShift;
-    uint32_t count = 0, weight = 0;
-    uint64_t sum_bits = 0;
-    for (uint32_t j = 0; j < n; ++j) {
-      const RegressionBin& s = small_[sorted[j] & (kSmallNode - 1)];
-      const uint32_t bin = sorted[j] >> kSmallShift;
-      const bool fresh = bin != previous;
-      g += fresh;
-      previous = bin;
-      const uint64_t keep = fresh ? 0 : ~uint64_t{0};
-      count = (count & static_cast<uint32_t>(keep)) + s.count;
-      weight = (weight & static_cast<uint32_t>(keep)) + s.weight;
-      const double sum = std::bit_cast<double>(sum_bits & keep) + s.sum;
-      sum_bits = std::bit_cast<uint64_t>(sum);
-      values_[g] = static_cast<uint8_t>(bin);
-      groups_[g] = {count, weight, sum};
-    }
-    size_t m = g + 1;
+    size_t m = GroupByBin(small_rows_, small_, n, f, values_.begin(), groups_);
     values_.resize(m);
     RegressionBin missing{};
     const bool has_missing = values_[m - 1] == kMissingBin;
@@ -553,32 +494,11 @@ class Builder {
     }
     if (m + (has_missing ? 1 : 0) < 2) return false;
     const FeatureBins& fb = in_.x.features[f];
-    if (fb.categorical) OrderSmallCategories(m);
+    if (fb.categorical) OrderByMean(m, values_.begin(), groups_);
     double size = use_counts_ ? n : total_weight_;
     auto group = [this](size_t p) -> const RegressionBin& { return groups_[p]; };
     ScanRegression(group, missing, f, fb.categorical, size, has_missing, best);
     return true;
-  }
-
-  // OrderCategories for the groups of EvaluateSmall: by mean label, ties by bin.
-  void OrderSmallCategories(size_t m) {
-    uint64_t keys[kSmallNode];
-    for (size_t p = 0; p < m; ++p) {
-      auto bits = std::bit_cast<uint64_t>(groups_[p].sum / groups_[p].weight);
-      bits = (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
-      keys[p] = (bits & ~uint64_t{0xff}) | p;  // groups are in bin order
-    }
-    // Placed by rank (the keys are distinct), as in EvaluateSmall.
-    RegressionBin groups[kSmallNode];
-    uint8_t bins[kSmallNode];
-    std::copy_n(groups_, m, groups);
-    std::copy_n(values_.begin(), m, bins);
-    for (size_t p = 0; p < m; ++p) {
-      size_t rank = 0;
-      for (size_t q = 0; q < m; ++q) rank += keys[q] < keys[p];
-      groups_[rank] = groups[p];
-      values_[rank] = bins[p];
-    }
   }
 
   void Consider(double score, uint32_t f, bool categorical, bool has_missing, bool missing_left,
@@ -712,18 +632,10 @@ class Builder {
   std::vector<uint32_t> fused_features_;
   BinList values_;
   uint64_t order_keys_[kBins] = {};
-  // Nodes of at most kSmallNode samples: see FindSmallSplit. EvaluateSmall's keys are a bin
-  // and a sample index below kSmallNode, ranked in two vectors of eight.
-  static constexpr uint32_t kSmallShift = 4;
-  static constexpr uint32_t kSmallNode = 1u << kSmallShift;
-  static_assert(kSmallNode == 2 * sizeof(Lanes) / sizeof(int16_t));
+  // The node of FindSmallSplit: its samples' rows of bins and records, and their groups.
   const uint8_t* small_rows_[kSmallNode] = {};
   RegressionBin small_[kSmallNode] = {};
   RegressionBin groups_[kSmallNode] = {};
-  struct Labelled {
-    double y, w, wy;
-  };
-  std::vector<Labelled> by_label_;  // see AttainableScore
 
   std::vector<double> left_stat_;
   std::vector<double> missing_left_stat_;
