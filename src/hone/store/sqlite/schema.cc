@@ -1,6 +1,7 @@
 #include "hone/store/sqlite/schema.h"
 
 #include <array>
+#include <charconv>
 #include <string>
 
 namespace hone::store::sqlite {
@@ -55,7 +56,17 @@ Result<int> CurrentVersion(Database& db) {
     HONE_ASSIGN_OR_RETURN(Statement version,
                           db.Prepare("SELECT value FROM hone_meta WHERE key = 'schema_version'"));
     HONE_ASSIGN_OR_RETURN(bool row, version.Step());
-    if (row) return static_cast<int>(std::stoll("0" + version.Text(0)));
+    if (row) {
+      const std::string text = version.Text(0);
+      int value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+        return Fail(ErrorCode::kCorrupt, "store '" + db.path().string() +
+                                             "' records a schema version that is not one: '" +
+                                             text + "'");
+      }
+      return value;
+    }
   }
   HONE_ASSIGN_OR_RETURN(Statement tables,
                         db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'"));

@@ -68,6 +68,25 @@ TEST_F(StoreSchemaTest, NewerSchemaIsRefusedAndLeftUntouched) {
   EXPECT_EQ(StoredVersion(*raw), 999);
 }
 
+TEST_F(StoreSchemaTest, GarbledSchemaVersionIsCorrupt) {
+  fs::path path = dir_ / "store.db";
+  for (const char* garbled : {"", "x", "3x", "-1", "99999999999999999999"}) {
+    {
+      auto db = OpenStoreDatabase(path);
+      ASSERT_TRUE(db || db.error().code() == ErrorCode::kCorrupt);
+      auto raw = Database::Open(path);
+      ASSERT_TRUE(raw);
+      auto set = raw->Prepare("UPDATE hone_meta SET value = ? WHERE key = 'schema_version'");
+      ASSERT_TRUE(set);
+      ASSERT_TRUE(set->Bind(1, std::string_view(garbled)).Run());
+    }
+    auto r = OpenStoreDatabase(path);
+    ASSERT_FALSE(r) << garbled;
+    EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt) << garbled;
+    EXPECT_NE(r.error().message().find("schema version"), std::string::npos);
+  }
+}
+
 TEST_F(StoreSchemaTest, WhatIsNotAStoreIsRefused) {
   std::ofstream(dir_ / "notes.txt") << "these are not the tables you are looking for\n";
   auto text = OpenStoreDatabase(dir_ / "notes.txt");
