@@ -17,6 +17,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "io";
     case ErrorCode::kCorrupt:
       return "corrupt";
+    case ErrorCode::kConflict:
+      return "conflict";
     case ErrorCode::kUnsupported:
       return "unsupported";
     case ErrorCode::kInternal:

@@ -18,6 +18,7 @@ enum class ErrorCode {
   kNotFound,         // a file, column or name does not exist
   kIo,               // the operating system refused a read or write
   kCorrupt,          // stored bytes fail their integrity check
+  kConflict,         // someone else changed the thing first (a compare-and-swap lost)
   kUnsupported,      // a valid request hone does not handle
   kInternal,         // a library underneath failed unexpectedly
 };

@@ -9,7 +9,8 @@ namespace {
 
 // Times are milliseconds since the Unix epoch (UTC).
 constexpr std::array<std::string_view, 1> kMigrations = {
-    // 1: runs with their parameters, metrics and tags.
+    // 1: runs with their parameters, metrics, tags and artifacts; registered models, their
+    // immutable versions, aliases with their history; the hash-chained audit log.
     R"sql(
 CREATE TABLE runs (
   id            TEXT PRIMARY KEY,
@@ -45,6 +46,65 @@ CREATE TABLE tags (
   value  TEXT NOT NULL,
   PRIMARY KEY (run_id, key)
 ) WITHOUT ROWID;
+CREATE TABLE run_artifacts (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name   TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  bytes  INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+CREATE TABLE models (
+  name           TEXT PRIMARY KEY,
+  created_ms     INTEGER NOT NULL,
+  latest_version INTEGER NOT NULL
+);
+CREATE TABLE versions (
+  model         TEXT NOT NULL REFERENCES models (name),
+  version       INTEGER NOT NULL,
+  bundle_digest TEXT NOT NULL,
+  run_id        TEXT REFERENCES runs (id),
+  data_digest   TEXT,
+  code_commit   TEXT,
+  code_dirty    INTEGER,
+  config_digest TEXT,
+  params        TEXT NOT NULL,
+  metrics       TEXT NOT NULL,
+  parent        INTEGER,
+  description   TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  PRIMARY KEY (model, version)
+);
+CREATE INDEX versions_by_run ON versions (run_id);
+CREATE TABLE aliases (
+  model   TEXT NOT NULL,
+  alias   TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (model, alias),
+  FOREIGN KEY (model, version) REFERENCES versions (model, version)
+) WITHOUT ROWID;
+CREATE TABLE alias_history (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  model        TEXT NOT NULL,
+  alias        TEXT NOT NULL,
+  from_version INTEGER,
+  to_version   INTEGER,
+  action       TEXT NOT NULL,
+  ts_ms        INTEGER NOT NULL,
+  actor        TEXT NOT NULL
+);
+CREATE INDEX alias_history_by_alias ON alias_history (model, alias, id);
+CREATE TABLE audit (
+  seq       INTEGER PRIMARY KEY,
+  ts_ms     INTEGER NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  subject   TEXT NOT NULL,
+  before    TEXT NOT NULL,
+  after     TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
 )sql",
 };
 

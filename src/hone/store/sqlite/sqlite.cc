@@ -74,6 +74,21 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 }
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_.get()); }
+int64_t Database::Changes() const { return sqlite3_changes64(db_.get()); }
+
+Result<CachedStatement> Database::Cached(const char* sql) {
+  if (!cache_) cache_ = std::make_unique<std::unordered_map<const char*, Statement>>();
+  auto it = cache_->find(sql);
+  if (it == cache_->end()) {
+    HONE_ASSIGN_OR_RETURN(Statement statement, Prepare(sql));
+    it = cache_->emplace(sql, std::move(statement)).first;
+  }
+  return CachedStatement(&it->second);
+}
+
+CachedStatement::~CachedStatement() {
+  if (statement_ != nullptr) statement_->Reset();
+}
 
 Statement& Statement::Bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_.get(), index, value);
@@ -86,6 +101,12 @@ Statement& Statement::Bind(int index, double value) {
 Statement& Statement::Bind(int index, std::string_view text) {
   sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
+}
+Statement& Statement::Bind(int index, const std::optional<std::string>& value) {
+  return value ? Bind(index, std::string_view(*value)) : BindNull(index);
+}
+Statement& Statement::Bind(int index, std::optional<int64_t> value) {
+  return value ? Bind(index, *value) : BindNull(index);
 }
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(stmt_.get(), index);
@@ -100,9 +121,9 @@ Result<bool> Statement::Step() {
 }
 
 Result<void> Statement::Run() {
-  HONE_ASSIGN_OR_RETURN(bool row, Step());
-  (void)row;
+  auto stepped = Step();
   Reset();
+  if (!stepped) return Fail(stepped.error());
   return {};
 }
 
@@ -120,6 +141,14 @@ std::string Statement::Text(int column) const {
 }
 bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+std::optional<std::string> Statement::OptText(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Text(column);
+}
+std::optional<int64_t> Statement::OptInt(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Int(column);
 }
 
 Result<Transaction> Transaction::Begin(Database& db) {

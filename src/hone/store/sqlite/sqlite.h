@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "hone/core/error.h"
 
@@ -18,6 +19,7 @@ struct sqlite3_stmt;
 namespace hone::store::sqlite {
 
 class Statement;
+class CachedStatement;
 
 /// One connection. Opened in WAL mode with foreign keys on and a busy timeout, so several
 /// processes can share the file: readers never wait for the writer, writers queue. Not
@@ -37,7 +39,12 @@ class Database {
   /// Runs SQL without results (one or more statements).
   Result<void> Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  /// The statement for `sql` (a string literal: it is the cache key), prepared on first use
+  /// and kept; the returned guard resets it when it goes out of scope, so no read stays open.
+  Result<CachedStatement> Cached(const char* sql);
   int64_t LastInsertRowId() const;
+  /// Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t Changes() const;
 
  private:
   friend class Statement;
@@ -48,6 +55,8 @@ class Database {
     void operator()(sqlite3* db) const;
   };
   std::unique_ptr<sqlite3, Closer> db_;
+  // Destroyed before db_: statements are finalized before the connection closes.
+  std::unique_ptr<std::unordered_map<const char*, Statement>> cache_;
 };
 
 /// A prepared statement: bind (1-based), Step until it returns false, read columns (0-based).
@@ -61,10 +70,18 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, int value) { return Bind(index, int64_t{value}); }
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) {
+    return Bind(index, std::string_view(text));
+  }
+  /// Binds NULL when `value` is empty.
+  Statement& Bind(int index, const std::optional<std::string>& value);
+  Statement& Bind(int index, std::optional<int64_t> value);
   Statement& BindNull(int index);
   /// True while a row is available; false when done. A failure is an Error.
   Result<bool> Step();
-  /// Step for statements without rows.
+  /// Step for statements without rows; resets the statement, also when it fails.
   Result<void> Run();
   /// Clears bindings and rewinds, to run again.
   void Reset();
@@ -73,6 +90,8 @@ class Statement {
   double Real(int column) const;
   std::string Text(int column) const;
   bool IsNull(int column) const;
+  std::optional<std::string> OptText(int column) const;
+  std::optional<int64_t> OptInt(int column) const;
 
  private:
   friend class Database;
@@ -86,6 +105,22 @@ class Statement {
   };
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
   std::string sql_;
+};
+
+/// A cached statement in use: resets it when destroyed.
+class CachedStatement {
+ public:
+  explicit CachedStatement(Statement* statement) : statement_(statement) {}
+  CachedStatement(CachedStatement&& other) noexcept : statement_(other.statement_) {
+    other.statement_ = nullptr;
+  }
+  CachedStatement& operator=(CachedStatement&&) = delete;
+  ~CachedStatement();
+  Statement* operator->() const { return statement_; }
+  Statement& operator*() const { return *statement_; }
+
+ private:
+  Statement* statement_;
 };
 
 /// BEGIN IMMEDIATE … COMMIT: the write lock is taken at the start, so two writers never

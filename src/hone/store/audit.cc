@@ -1,0 +1,89 @@
+#include "hone/store/audit.h"
+
+#include <nlohmann/json.hpp>
+
+#include "hone/core/digest.h"
+
+namespace hone::store {
+namespace {
+
+void Field(core::Sha256& sha, std::string_view value) {
+  sha.Update(std::to_string(value.size()));
+  sha.Update(":");
+  sha.Update(value);
+  sha.Update(";");
+}
+
+}  // namespace
+
+std::string AuditHash(const AuditRecord& r) {
+  core::Sha256 sha;
+  Field(sha, "hone-audit-1");
+  Field(sha, r.prev_hash);
+  Field(sha, std::to_string(r.seq));
+  Field(sha, std::to_string(r.ts_ms));
+  Field(sha, r.actor);
+  Field(sha, r.action);
+  Field(sha, r.subject);
+  Field(sha, r.before);
+  Field(sha, r.after);
+  return core::ToHex(sha.Finish());
+}
+
+std::string VersionAuditJson(const ModelVersion& v) {
+  nlohmann::json j = {{"model", v.model},
+                      {"version", v.version},
+                      {"digest", v.bundle_digest},
+                      {"run", v.run_id ? nlohmann::json(*v.run_id) : nlohmann::json()},
+                      {"data_digest", v.data_digest ? nlohmann::json(*v.data_digest) : nullptr},
+                      {"code_commit", v.code_commit ? nlohmann::json(*v.code_commit) : nullptr},
+                      {"parent", v.parent ? nlohmann::json(*v.parent) : nlohmann::json()}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string AliasAuditJson(std::optional<int64_t> version) {
+  if (!version) return "null";
+  return nlohmann::json({{"version", *version}}).dump();
+}
+
+std::vector<std::string> VerifyAuditChain(std::span<const AuditRecord> records,
+                                          const std::optional<AuditHead>& head) {
+  std::vector<std::string> problems;
+  std::string prev(kAuditGenesis);
+  int64_t expected_seq = 1;
+  for (const AuditRecord& r : records) {
+    const std::string at = "audit record " + std::to_string(r.seq);
+    if (r.seq != expected_seq) {
+      problems.push_back(at + ": records " + std::to_string(expected_seq) + ".." +
+                         std::to_string(r.seq - 1) + " before it were removed");
+    } else if (r.prev_hash != prev) {
+      problems.push_back(at + ": does not follow the record before it (prev_hash " +
+                         r.prev_hash.substr(0, 12) + " ≠ " + prev.substr(0, 12) + ")");
+    }
+    if (AuditHash(r) != r.hash) {
+      problems.push_back(at + " (" + r.action + " " + r.subject +
+                         "): edited after it was written (its hash no longer matches)");
+    }
+    prev = r.hash;
+    expected_seq = r.seq + 1;
+  }
+  if (head) {
+    const int64_t last = records.empty() ? 0 : records.back().seq;
+    if (last < head->seq) {
+      problems.push_back("audit records " + std::to_string(last + 1) + ".." +
+                         std::to_string(head->seq) + " at the end of the log were removed");
+    } else if (last == head->seq && !records.empty() && records.back().hash != head->hash) {
+      problems.push_back("audit record " + std::to_string(last) +
+                         ": differs from the head the store recorded");
+    } else if (last > head->seq) {
+      problems.push_back("audit records after " + std::to_string(head->seq) +
+                         " were added outside hone (the recorded head is " +
+                         std::to_string(head->seq) + ")");
+    }
+  } else if (!records.empty()) {
+    problems.push_back("the audit log has records but the store recorded no head");
+  }
+  return problems;
+}
+
+}  // namespace hone::store

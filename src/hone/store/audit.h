@@ -1,0 +1,37 @@
+// The audit log's hash chain and the JSON its records carry, shared by every MetaStore backend
+// so that a log written by one verifies the same way whichever backend reads it.
+#ifndef HONE_STORE_AUDIT_H_
+#define HONE_STORE_AUDIT_H_
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hone/store/meta_store.h"
+
+namespace hone::store {
+
+/// The hash of the chain before the first record.
+inline constexpr std::string_view kAuditGenesis =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 (hex) over the record's fields, each length-prefixed, including `prev_hash` but not
+/// `hash` itself.
+std::string AuditHash(const AuditRecord& record);
+
+/// The `before`/`after` JSON of a version (the immutable fields that identify it).
+std::string VersionAuditJson(const ModelVersion& version);
+/// The `before`/`after` JSON of an alias position: {"version": N} or null.
+std::string AliasAuditJson(std::optional<int64_t> version);
+
+/// What is wrong with an audit log, one line per problem, naming the record by its sequence
+/// number: an edited record (its hash no longer matches), a removed one (a gap, or a
+/// `prev_hash` that names another record), records removed from the end (the log ends before
+/// `head`). Empty when the chain is intact.
+std::vector<std::string> VerifyAuditChain(std::span<const AuditRecord> records,
+                                          const std::optional<AuditHead>& head);
+
+}  // namespace hone::store
+
+#endif  // HONE_STORE_AUDIT_H_

@@ -1,0 +1,69 @@
+#include "hone/store/meta_store.h"
+
+#include <chrono>
+#include <random>
+
+namespace hone::store {
+
+const char* RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kFinished:
+      return "finished";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kKilled:
+      return "killed";
+  }
+  return "unknown";
+}
+
+Result<RunStatus> ParseRunStatus(std::string_view name) {
+  for (RunStatus s :
+       {RunStatus::kRunning, RunStatus::kFinished, RunStatus::kFailed, RunStatus::kKilled}) {
+    if (name == RunStatusName(s)) return s;
+  }
+  return Fail(ErrorCode::kCorrupt, "unknown run status '" + std::string(name) +
+                                       "'; known: running, finished, failed, killed");
+}
+
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(name[0])) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+Result<void> CheckName(std::string_view what, std::string_view name) {
+  if (IsValidName(name)) return {};
+  return Fail(ErrorCode::kInvalidArgument,
+              std::string(what) + " name '" + std::string(name) +
+                  "' is not valid: use 1-128 letters, digits, '_', '-' or '.', starting with a "
+                  "letter or digit");
+}
+
+std::string NewRunId() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device device;  // /dev/urandom
+  std::string id;
+  id.reserve(32);
+  for (int word = 0; word < 4; ++word) {
+    uint32_t bits = device();
+    for (int i = 0; i < 8; ++i, bits >>= 4) id.push_back(kHex[bits & 15]);
+  }
+  return id;
+}
+
+TimeMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace hone::store

@@ -1,0 +1,244 @@
+// MetaStore: every fact hone keeps about runs and registered models, behind one interface with
+// two backends (an embedded SQLite file and PostgreSQL) that pass the same conformance suite
+// (store/testing/meta_store_conformance.h).
+//
+// The interface offers whole operations, each one transaction: a version is numbered, written
+// and audited together; an alias moves, its history grows and the audit log grows together.
+// Policies built on top (rollback, reference resolution, diff) live in registry/.
+#ifndef HONE_STORE_META_STORE_H_
+#define HONE_STORE_META_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hone/core/error.h"
+
+namespace hone::store {
+
+/// Milliseconds since the Unix epoch (UTC): every time the store keeps.
+using TimeMs = int64_t;
+
+enum class RunStatus { kRunning, kFinished, kFailed, kKilled };
+const char* RunStatusName(RunStatus status);
+Result<RunStatus> ParseRunStatus(std::string_view name);
+
+/// What a run is when it starts: which command, where, from which code and data.
+struct RunStart {
+  std::string command;  // the pipeline or command line
+  TimeMs start_ms = 0;
+  std::string host;
+  std::string user;
+  std::optional<std::string> code_commit;  // `git rev-parse HEAD` of the working tree
+  std::optional<bool> code_dirty;          // uncommitted changes when the run started
+  std::optional<std::string> config_digest;
+  std::optional<std::string> data_digest;
+};
+
+/// One value of a metric. A run may log many per key (one per step, or repeated).
+struct Metric {
+  std::string key;
+  double value = 0;
+  int64_t step = 0;
+  TimeMs timestamp_ms = 0;
+};
+
+/// A file a run produced, kept in the ArtifactStore under its digest.
+struct RunArtifact {
+  std::string name;  // e.g. "model.hone"
+  std::string digest;
+  int64_t bytes = 0;
+};
+
+struct Run {
+  std::string id;  // 32 lower-case hex characters
+  RunStart start;
+  RunStatus status = RunStatus::kRunning;
+  std::optional<TimeMs> end_ms;
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> tags;
+  /// GetRun: every value, ordered by key, step, timestamp. ListRuns: the latest value of each
+  /// key (highest step, then latest timestamp).
+  std::vector<Metric> metrics;
+  std::vector<RunArtifact> artifacts;
+};
+
+struct RunQuery {
+  size_t limit = 100;  // newest first
+  size_t offset = 0;
+  std::optional<std::string> model;  // runs that registered a version of this model
+};
+
+/// A version as it is registered. Everything here is immutable once stored.
+struct NewVersion {
+  std::string model;
+  std::string bundle_digest;  // the bundle's blob in the ArtifactStore
+  std::optional<std::string> run_id;
+  std::optional<std::string> data_digest;
+  std::optional<std::string> code_commit;
+  std::optional<bool> code_dirty;
+  std::optional<std::string> config_digest;
+  std::map<std::string, std::string> params;
+  std::map<std::string, double> metrics;
+  /// The version it was derived from (the champion it was compared against); when absent,
+  /// the store records the version the model's `production` alias pointed to, if any.
+  std::optional<int64_t> parent;
+  std::string description;
+};
+
+struct ModelVersion {
+  std::string model;
+  int64_t version = 0;  // 1, 2, 3… per model
+  std::string bundle_digest;
+  std::optional<std::string> run_id;
+  std::optional<std::string> data_digest;
+  std::optional<std::string> code_commit;
+  std::optional<bool> code_dirty;
+  std::optional<std::string> config_digest;
+  std::map<std::string, std::string> params;
+  std::map<std::string, double> metrics;
+  std::optional<int64_t> parent;
+  std::string description;
+  TimeMs created_ms = 0;
+  std::string created_by;
+  std::vector<std::string> aliases;  // aliases that point here now, sorted
+};
+
+struct Model {
+  std::string name;
+  TimeMs created_ms = 0;
+  int64_t latest_version = 0;
+  std::map<std::string, int64_t> aliases;  // alias → version
+};
+
+struct VersionQuery {
+  size_t limit = 0;  // 0: all
+  size_t offset = 0;
+  bool newest_first = false;
+};
+
+/// Who did something, for the audit log: HONE_ACTOR or the OS user.
+struct Actor {
+  std::string name;
+};
+
+/// A request to point `alias` of `model` at `to` (or to remove it, when `to` is empty).
+struct AliasChange {
+  std::string model;
+  std::string alias;
+  std::optional<int64_t> to;
+  /// Compare-and-swap: when set, the change happens only if the alias points at `*expect`
+  /// now (an inner nullopt: only if the alias does not exist); otherwise kConflict.
+  std::optional<std::optional<int64_t>> expect;
+  std::string action = "promote";  // what the audit log and the history call it
+  Actor actor;
+};
+
+/// One entry of an alias's history.
+struct AliasMove {
+  int64_t id = 0;  // increasing in the order the moves happened
+  std::string model;
+  std::string alias;
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
+  std::string action;
+  TimeMs ts_ms = 0;
+  std::string actor;
+};
+
+/// One record of the append-only, hash-chained audit log. `hash` is AuditHash(record), which
+/// covers `prev_hash`, so editing or removing any record breaks the chain after it.
+struct AuditRecord {
+  int64_t seq = 0;  // 1, 2, 3…
+  TimeMs ts_ms = 0;
+  std::string actor;
+  std::string action;   // register, promote, rollback, alias-delete, …
+  std::string subject;  // "churn/3", "churn@production"
+  std::string before;   // JSON, "null" when there was nothing
+  std::string after;    // JSON
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct AuditQuery {
+  int64_t after_seq = 0;  // records with seq > after_seq
+  size_t limit = 0;       // 0: all
+};
+
+/// The last record of the audit log as the store remembers it beside the log, so removing
+/// records from the end is noticed too.
+struct AuditHead {
+  int64_t seq = 0;
+  std::string hash;
+};
+
+/// The metadata store. Implementations are not thread-safe: one per thread (they are cheap to
+/// open), any number per process and across processes on one store. Errors: kNotFound for an
+/// unknown run, model, version or alias (naming the known ones where that helps); kConflict for
+/// a lost compare-and-swap; kInvalidArgument for a malformed name.
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+
+  /// Where the store is, for messages ("/home/me/.hone/hone.db", "postgresql://…@host/db").
+  virtual std::string Describe() const = 0;
+
+  // --- runs ---
+  /// Starts a run; returns its id.
+  virtual Result<std::string> CreateRun(const RunStart& start) = 0;
+  virtual Result<void> EndRun(std::string_view run_id, RunStatus status, TimeMs end_ms) = 0;
+  virtual Result<void> LogParams(std::string_view run_id,
+                                 const std::map<std::string, std::string>& params) = 0;
+  virtual Result<void> SetTags(std::string_view run_id,
+                               const std::map<std::string, std::string>& tags) = 0;
+  /// Appends metrics in one transaction (a batch is all or nothing).
+  virtual Result<void> LogMetrics(std::string_view run_id, std::span<const Metric> metrics) = 0;
+  virtual Result<void> LogArtifact(std::string_view run_id, const RunArtifact& artifact) = 0;
+  /// The run whose id is `id_or_prefix` or starts with it (at least 4 characters, and only one
+  /// run may match).
+  virtual Result<Run> GetRun(std::string_view id_or_prefix) = 0;
+  virtual Result<std::vector<Run>> ListRuns(const RunQuery& query) = 0;
+
+  // --- registry ---
+  /// Registers the next version of `model` (creating the model on its first version) and
+  /// appends a `register` audit record, in one transaction.
+  virtual Result<ModelVersion> CreateVersion(const NewVersion& version, const Actor& actor) = 0;
+  virtual Result<std::vector<Model>> ListModels() = 0;
+  virtual Result<Model> GetModel(std::string_view name) = 0;
+  virtual Result<ModelVersion> GetVersion(std::string_view model, int64_t version) = 0;
+  virtual Result<std::vector<ModelVersion>> ListVersions(std::string_view model,
+                                                         const VersionQuery& query) = 0;
+  /// The version `alias` of `model` points at.
+  virtual Result<int64_t> ResolveAlias(std::string_view model, std::string_view alias) = 0;
+  /// Moves (or removes) an alias, appends to its history and to the audit log, in one
+  /// transaction. Returns the move.
+  virtual Result<AliasMove> MoveAlias(const AliasChange& change) = 0;
+  /// Every move of `alias` of `model`, oldest first.
+  virtual Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
+                                                      std::string_view alias) = 0;
+
+  // --- audit and housekeeping ---
+  virtual Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) = 0;
+  virtual Result<std::optional<AuditHead>> GetAuditHead() = 0;
+  /// Every artifact digest a version or a run refers to (what `hone gc` keeps).
+  virtual Result<std::set<std::string, std::less<>>> ReferencedDigests() = 0;
+};
+
+/// Whether `name` may name a model or an alias: 1–128 characters of letters, digits, '_', '-'
+/// and '.', starting with a letter or digit. (No '/' or '@': they separate references.)
+bool IsValidName(std::string_view name);
+Result<void> CheckName(std::string_view what, std::string_view name);
+
+/// A new run id: 32 random lower-case hex characters (128 bits from the OS).
+std::string NewRunId();
+/// The system clock in TimeMs.
+TimeMs NowMs();
+
+}  // namespace hone::store
+
+#endif  // HONE_STORE_META_STORE_H_

@@ -1,0 +1,67 @@
+// The embedded MetaStore: one SQLite file (`.hone/hone.db`), shared by any number of processes.
+#ifndef HONE_STORE_SQLITE_SQLITE_META_STORE_H_
+#define HONE_STORE_SQLITE_SQLITE_META_STORE_H_
+
+#include <filesystem>
+#include <memory>
+
+#include "hone/store/meta_store.h"
+#include "hone/store/sqlite/sqlite.h"
+
+namespace hone::store::sqlite {
+
+/// MetaStore on an SQLite database in WAL mode. Every write is one BEGIN IMMEDIATE
+/// transaction, so writers from many processes queue on the file lock and version numbers and
+/// the audit chain stay sequential. Not thread-safe: open one per thread.
+class SqliteMetaStore final : public MetaStore {
+ public:
+  /// Opens the store database at `path`, creating it and applying migrations unless
+  /// `must_exist`.
+  static Result<std::unique_ptr<SqliteMetaStore>> Open(const std::filesystem::path& path,
+                                                       bool must_exist = false);
+
+  std::string Describe() const override { return db_.path().string(); }
+
+  Result<std::string> CreateRun(const RunStart& start) override;
+  Result<void> EndRun(std::string_view run_id, RunStatus status, TimeMs end_ms) override;
+  Result<void> LogParams(std::string_view run_id,
+                         const std::map<std::string, std::string>& params) override;
+  Result<void> SetTags(std::string_view run_id,
+                       const std::map<std::string, std::string>& tags) override;
+  Result<void> LogMetrics(std::string_view run_id, std::span<const Metric> metrics) override;
+  Result<void> LogArtifact(std::string_view run_id, const RunArtifact& artifact) override;
+  Result<Run> GetRun(std::string_view id_or_prefix) override;
+  Result<std::vector<Run>> ListRuns(const RunQuery& query) override;
+
+  Result<ModelVersion> CreateVersion(const NewVersion& version, const Actor& actor) override;
+  Result<std::vector<Model>> ListModels() override;
+  Result<Model> GetModel(std::string_view name) override;
+  Result<ModelVersion> GetVersion(std::string_view model, int64_t version) override;
+  Result<std::vector<ModelVersion>> ListVersions(std::string_view model,
+                                                 const VersionQuery& query) override;
+  Result<int64_t> ResolveAlias(std::string_view model, std::string_view alias) override;
+  Result<AliasMove> MoveAlias(const AliasChange& change) override;
+  Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
+                                              std::string_view alias) override;
+
+  Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
+  Result<std::optional<AuditHead>> GetAuditHead() override;
+  Result<std::set<std::string, std::less<>>> ReferencedDigests() override;
+
+ private:
+  explicit SqliteMetaStore(Database db) : db_(std::move(db)) {}
+
+  Result<void> RequireRun(std::string_view run_id);
+  Result<void> RequireModel(std::string_view model);
+  Result<void> AppendAudit(const Actor& actor, std::string_view action, std::string subject,
+                           std::string before, std::string after, TimeMs ts_ms);
+  Result<std::optional<int64_t>> AliasTarget(std::string_view model, std::string_view alias);
+  Result<std::vector<std::string>> AliasNames(std::string_view model);
+  Result<void> FillRunDetails(Run& run, bool all_metrics);
+
+  Database db_;
+};
+
+}  // namespace hone::store::sqlite
+
+#endif  // HONE_STORE_SQLITE_SQLITE_META_STORE_H_
