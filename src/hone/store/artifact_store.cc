@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "hone/core/digest.h"
@@ -51,7 +52,12 @@ Result<std::string> ArtifactStore::Put(std::string_view bytes) const {
   fs::path path = PathOf(digest);
   std::error_code ec;
   // A blob already there and intact is left alone; a damaged one is written again.
-  if (fs::file_size(path, ec) == bytes.size() && !ec && Get(digest)) return digest;
+  if (fs::file_size(path, ec) == bytes.size() && !ec && Get(digest)) {
+    // Fresh again: a collector spares blobs younger than its grace period, so one that is
+    // about to be referenced (the register in flight that put it) is not removed under it.
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+    return digest;
+  }
   fs::create_directories(path.parent_path(), ec);
   if (ec) {
     return Fail(ErrorCode::kIo,
@@ -123,23 +129,39 @@ Result<std::vector<std::string>> ArtifactStore::Verify() const {
 }
 
 Result<ArtifactStore::Removed> ArtifactStore::RemoveExcept(
-    const std::set<std::string, std::less<>>& keep) const {
-  HONE_ASSIGN_OR_RETURN(std::vector<std::string> all, List());
-  Removed removed;
-  for (const std::string& digest : all) {
-    if (keep.contains(digest)) continue;
-    fs::path path = PathOf(digest);
+    const std::set<std::string, std::less<>>& keep, std::chrono::seconds grace) const {
+  const auto cutoff = fs::file_time_type::clock::now() - grace;
+  auto old_enough = [&](const fs::path& path) {
     std::error_code ec;
-    uint64_t size = fs::file_size(path, ec);
-    if (ec) size = 0;
-    if (!fs::remove(path, ec) || ec) {
-      if (ec) {
-        return Fail(ErrorCode::kIo, "cannot remove '" + path.string() + "': " + ec.message());
+    auto written = fs::last_write_time(path, ec);
+    return !ec && written < cutoff;
+  };
+  Removed removed;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root_, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;
+    if (it.depth() != 2 || !it->is_regular_file(file_ec)) continue;
+    const fs::path& path = it->path();
+    const std::string name = path.filename().string();
+    const bool blob = IsDigest(name) && PathOf(name) == path;
+    // The temporary file of an interrupted write: `.<digest>.tmp.XXXXXX`.
+    const bool temp = !blob && name.starts_with(".") && name.find(".tmp.") != std::string::npos;
+    if ((!blob && !temp) || (blob && keep.contains(name)) || !old_enough(path)) continue;
+    uint64_t size = fs::file_size(path, file_ec);
+    if (file_ec) size = 0;
+    if (!fs::remove(path, file_ec) || file_ec) {
+      if (file_ec) {
+        return Fail(ErrorCode::kIo, "cannot remove '" + path.string() + "': " + file_ec.message());
       }
       continue;  // already gone: another collector got there first
     }
-    ++removed.blobs;
+    ++(blob ? removed.blobs : removed.temp_files);
     removed.bytes += size;
+  }
+  if (ec) {
+    return Fail(ErrorCode::kIo,
+                "cannot list artifact store '" + root_.string() + "': " + ec.message());
   }
   return removed;
 }

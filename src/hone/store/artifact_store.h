@@ -3,6 +3,7 @@
 #ifndef HONE_STORE_ARTIFACT_STORE_H_
 #define HONE_STORE_ARTIFACT_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <set>
@@ -52,10 +53,15 @@ class ArtifactStore {
 
   struct Removed {
     size_t blobs = 0;
+    size_t temp_files = 0;  // left by writes that were interrupted
     uint64_t bytes = 0;
   };
-  /// Removes every blob whose digest is not in `keep` (the garbage collection of `hone gc`).
-  Result<Removed> RemoveExcept(const std::set<std::string, std::less<>>& keep) const;
+  /// Removes every blob whose digest is not in `keep`, and the temporary files of interrupted
+  /// writes (the garbage collection of `hone gc`). Files written less than `grace` ago are
+  /// spared: a registration puts its blob before it commits the version that refers to it, and
+  /// Put refreshes the time of a blob that was already there.
+  Result<Removed> RemoveExcept(const std::set<std::string, std::less<>>& keep,
+                               std::chrono::seconds grace = std::chrono::seconds(0)) const;
 
  private:
   explicit ArtifactStore(std::filesystem::path root) : root_(std::move(root)) {}

@@ -135,6 +135,32 @@ TEST_F(ArtifactStoreTest, RemoveExceptKeepsWhatIsReferenced) {
   EXPECT_FALSE(s.Contains(drop1));
 }
 
+TEST_F(ArtifactStoreTest, RemoveExceptSparesRecentWritesAndClearsStaleTempFiles) {
+  ArtifactStore s = Open();
+  std::string young = *s.Put("young"), old = *s.Put("old");
+  fs::path temp = s.PathOf(old).parent_path() / ("." + old + ".tmp.a1b2c3");
+  { std::ofstream(temp) << "half a blob"; }
+  const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(3);
+  fs::permissions(s.PathOf(old), fs::perms::owner_write, fs::perm_options::add);
+  fs::last_write_time(s.PathOf(old), long_ago);
+  fs::last_write_time(temp, long_ago);
+  auto removed = s.RemoveExcept({}, std::chrono::hours(1));
+  ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_EQ(removed->blobs, 1u);
+  EXPECT_EQ(removed->temp_files, 1u);
+  EXPECT_EQ(*s.List(), std::vector<std::string>{young});
+  EXPECT_FALSE(fs::exists(temp));
+
+  // Putting a blob that is already there makes it young again.
+  ASSERT_TRUE(s.Put("old"));
+  fs::last_write_time(s.PathOf(young), long_ago);
+  ASSERT_TRUE(s.Put("young"));
+  removed = s.RemoveExcept({}, std::chrono::hours(1));
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->blobs, 0u);
+  EXPECT_EQ(s.List()->size(), 2u);
+}
+
 // Writers in several processes putting the same and different blobs at once: every blob ends
 // whole, none is lost, and no temporary file is left behind.
 TEST_F(ArtifactStoreTest, ConcurrentWritersInProcessesAndThreads) {
