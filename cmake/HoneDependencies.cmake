@@ -6,6 +6,11 @@ find_package(CLI11 REQUIRED)                # libcli11-dev
 find_package(FastFloat REQUIRED)            # libfast-float-dev
 find_package(OpenSSL REQUIRED)              # libssl-dev
 find_package(SQLite3 REQUIRED)              # libsqlite3-dev
+# libpqxx ships no CMake package, only pkg-config; its 6.4 API (Debian 12) is not 7.x's.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)  # libpqxx-dev
+# libpq itself, for PQconninfoParse (host:port/db in messages): -lpqxx does not bring it.
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)      # libpq-dev
 
 # libxgboost-dev's CMake package references /usr/bin/xgboost from another package, so the
 # library is found directly (see ../shared/PITFALLS.md).

@@ -19,8 +19,17 @@ function(hone_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-                       DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} DISCOVERY_TIMEOUT 60
+                       TEST_LIST ${name}_TESTS)
+  # gtest_discover_tests flattens list-valued PROPERTIES ("LABELS integration postgres" makes
+  # `postgres` a property name), so the labels are set by a script CTest includes after the
+  # discovered test list.
+  set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+  file(WRITE ${labels_file}
+       "if(${name}_TESTS)\n"
+       "  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${T_LABELS}\")\n"
+       "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
 endfunction()
 
 # hone_fuzz_target(NAME SOURCE LIBRARY): a libFuzzer executable, with AddressSanitizer and

@@ -15,6 +15,9 @@ packages=(
   libfast-float-dev    # number parsing in the CSV reader
   libssl-dev           # SHA-256 (OpenSSL EVP)
   libsqlite3-dev       # the embedded store
+  libpqxx-dev          # the PostgreSQL store (libpqxx 6.4, with libpq-dev)
+  # a throwaway PostgreSQL server for the `postgres` tests (scripts/pg.sh)
+  postgresql-15 postgresql-client-15
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # reference implementations for metric fixtures and the peer benchmark

@@ -1,0 +1,71 @@
+// The shared MetaStore: hone's tables in a PostgreSQL database, used by any number of
+// processes on any number of machines. Its users see no libpqxx: only store/postgres/ does.
+#ifndef HONE_STORE_POSTGRES_POSTGRES_META_STORE_H_
+#define HONE_STORE_POSTGRES_POSTGRES_META_STORE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "hone/store/meta_store.h"
+
+namespace hone::store::postgres {
+
+class Connection;
+
+/// MetaStore on a PostgreSQL database, in the tables of the connection's current schema (the
+/// first schema of its search_path that exists; a database shared with other applications is
+/// fine). Every registry write is one transaction holding the store's advisory lock, so version
+/// numbers and the audit chain stay sequential with writers in many processes.
+///
+/// Owns one connection. Not thread-safe: open one per thread, and a fork()ed child opens its
+/// own. No exception escapes: failures are Errors (kIo when the server cannot be reached).
+class PostgresMetaStore final : public MetaStore {
+ public:
+  /// Connects to `url` (postgresql://user:password@host:port/database or postgres://…; libpq
+  /// query parameters such as ?options=-c%20search_path%3Dhone work) and applies the
+  /// migrations the store lacks. kIo naming host:port/database (not the password) when it
+  /// cannot connect; kUnsupported when a newer hone wrote the store.
+  static Result<std::unique_ptr<MetaStore>> Open(std::string_view url);
+
+  ~PostgresMetaStore() override;
+
+  /// The URL with its password replaced by "***".
+  std::string Describe() const override;
+
+  Result<std::string> CreateRun(const RunStart& start) override;
+  Result<void> EndRun(std::string_view run_id, RunStatus status, TimeMs end_ms) override;
+  Result<void> LogParams(std::string_view run_id,
+                         const std::map<std::string, std::string>& params) override;
+  Result<void> SetTags(std::string_view run_id,
+                       const std::map<std::string, std::string>& tags) override;
+  /// One COPY in one transaction: hundreds of thousands of values a second.
+  Result<void> LogMetrics(std::string_view run_id, std::span<const Metric> metrics) override;
+  Result<void> LogArtifact(std::string_view run_id, const RunArtifact& artifact) override;
+  Result<Run> GetRun(std::string_view id_or_prefix) override;
+  Result<std::vector<Run>> ListRuns(const RunQuery& query) override;
+
+  Result<ModelVersion> CreateVersion(const NewVersion& version, const Actor& actor) override;
+  Result<std::vector<Model>> ListModels() override;
+  Result<Model> GetModel(std::string_view name) override;
+  Result<ModelVersion> GetVersion(std::string_view model, int64_t version) override;
+  Result<std::vector<ModelVersion>> ListVersions(std::string_view model,
+                                                 const VersionQuery& query) override;
+  Result<int64_t> ResolveAlias(std::string_view model, std::string_view alias) override;
+  Result<AliasMove> MoveAlias(const AliasChange& change) override;
+  Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
+                                              std::string_view alias) override;
+
+  Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
+  Result<std::optional<AuditHead>> GetAuditHead() override;
+  Result<std::set<std::string, std::less<>>> ReferencedDigests() override;
+
+ private:
+  explicit PostgresMetaStore(std::unique_ptr<Connection> conn);
+
+  std::unique_ptr<Connection> conn_;
+};
+
+}  // namespace hone::store::postgres
+
+#endif  // HONE_STORE_POSTGRES_POSTGRES_META_STORE_H_

@@ -1,0 +1,35 @@
+// What the two halves of PostgresMetaStore (runs, registry) both need: the check that a run
+// exists, array parameters, and the lists in messages.
+#ifndef HONE_STORE_POSTGRES_QUERIES_H_
+#define HONE_STORE_POSTGRES_QUERIES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hone/core/error.h"
+#include "hone/store/postgres/connection.h"
+
+namespace hone::store::postgres {
+
+/// kNotFound "unknown run '…'" unless a run has exactly this id, which then stays until the
+/// transaction ends. For write transactions only.
+Result<void> RequireRun(pqxx::transaction_base& tx, std::string_view run_id);
+
+/// A text[] literal ({"a","b\"c"}) for one parameter that carries many values: a batch is one
+/// statement (`unnest($1::text[])`, `= ANY($1::text[])`), not one round trip per value.
+std::string TextArray(const std::vector<std::string>& values);
+/// Appends one quoted element of a text[] literal to `out`.
+void AppendArrayText(std::string& out, std::string_view value);
+
+/// A LIMIT or OFFSET value: size_t may exceed bigint.
+int64_t SqlCount(size_t n);
+
+/// "a, b, c" for messages; "(none)" when empty.
+std::string Join(const std::vector<std::string>& names);
+
+}  // namespace hone::store::postgres
+
+#endif  // HONE_STORE_POSTGRES_QUERIES_H_
