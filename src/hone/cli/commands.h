@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <ostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,7 @@ namespace hone::cli {
 struct Io {
   std::ostream& out;
   std::ostream& err;
+  std::string command_line;  // as the user typed it, for the run a command records
 };
 
 /// A parsed subcommand's action; returns the exit code.
@@ -22,6 +24,14 @@ using Action = std::function<int(Io&)>;
 Action AddTrainCommand(CLI::App& app);
 Action AddEvalCommand(CLI::App& app);
 Action AddPredictCommand(CLI::App& app);
+Action AddRunsCommand(CLI::App& app);
+Action AddModelsCommand(CLI::App& app);
+Action AddPromoteCommand(CLI::App& app);
+Action AddRollbackCommand(CLI::App& app);
+Action AddAliasCommand(CLI::App& app);
+Action AddStoreCommand(CLI::App& app);
+Action AddGcCommand(CLI::App& app);
+Action AddAuditCommand(CLI::App& app);
 
 }  // namespace hone::cli
 

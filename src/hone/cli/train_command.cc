@@ -4,8 +4,12 @@
 
 #include "hone/cli/commands.h"
 #include "hone/cli/report.h"
+#include "hone/cli/store_report.h"
+#include "hone/core/digest.h"
 #include "hone/core/parallel.h"
 #include "hone/learn/training.h"
+#include "hone/registry/code_state.h"
+#include "hone/registry/registry.h"
 
 namespace hone::cli {
 namespace {
@@ -25,12 +29,19 @@ struct TrainFlags {
   std::string out;
   bool json = false;
   std::string help_params;
+  std::string register_as;
+  std::string description;
+  StoreFlags store;
 };
 
 Result<learn::TrainRequest> BuildRequest(const TrainFlags& f) {
   if (f.data.empty()) return Fail(ErrorCode::kInvalidArgument, "--data is required");
   if (f.target.empty()) return Fail(ErrorCode::kInvalidArgument, "--target is required");
-  if (f.out.empty()) return Fail(ErrorCode::kInvalidArgument, "--out is required");
+  if (f.out.empty() && f.register_as.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--out or --register is required: where should the model go?");
+  }
+  if (!f.register_as.empty()) HONE_TRY(store::CheckName("model", f.register_as));
   learn::TrainRequest r;
   r.target = f.target;
   HONE_ASSIGN_OR_RETURN(r.task, learn::ParseTaskRequest(f.task));
@@ -79,8 +90,90 @@ void PrintText(std::ostream& out, const TrainFlags& f, const learn::TrainOutcome
   out << "  metrics on " << o.evaluated_on
       << (o.evaluated_on == "train" ? " rows (optimistic)" : " rows") << "\n";
   PrintMetrics(out, o.metrics, "    ");
+  if (f.out.empty()) return;
   out << "  wrote     " << f.out << " (" << bundle_bytes << " bytes, sha256 "
       << sha256.substr(0, 16) << ")\n";
+}
+
+/// The configuration that, with the data and the code, determines the model: its digest is the
+/// run's config digest.
+std::string ConfigDigest(const TrainFlags& f, const nlohmann::json& params) {
+  nlohmann::json config = {
+      {"model", f.model}, {"target", f.target}, {"params", params}, {"test_size", f.test_size},
+      {"split", f.split}, {"seed", f.seed},     {"cv", f.cv},       {"ignore", f.ignore},
+      {"task", f.task}};
+  return core::Sha256Hex(DumpJson(config));
+}
+
+std::map<std::string, std::string> ParamStrings(const nlohmann::json& params) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : params.items()) {
+    out[key] = value.is_string() ? value.get<std::string>() : DumpJson(value);
+  }
+  return out;
+}
+
+/// What `--register` adds to a training: a run with its lineage, and a new version.
+struct Registration {
+  std::string run_id;
+  store::ModelVersion version;
+};
+
+/// Records the run (which already trained) and registers the bundle as the next version of
+/// `f.register_as`. The bundle reaches the artifact store before the version naming it.
+Result<Registration> RecordAndRegister(Io& io, store::Store& s, const TrainFlags& f,
+                                       const learn::TrainOutcome& o, const std::string& bundle,
+                                       const std::string& data_sha256, store::TimeMs start_ms) {
+  const store::Actor actor = registry::DefaultActor();
+  store::RunStart start;
+  start.command = io.command_line;
+  start.start_ms = start_ms;
+  start.host = registry::HostName();
+  start.user = actor.name;
+  if (auto code = registry::CurrentCodeState()) {
+    start.code_commit = code->commit;
+    start.code_dirty = code->dirty;
+  }
+  start.config_digest = ConfigDigest(f, o.bundle.params);
+  start.data_digest = data_sha256;
+  HONE_ASSIGN_OR_RETURN(std::string run_id, s.meta->CreateRun(start));
+  auto recorded = [&]() -> Result<Registration> {
+    std::map<std::string, std::string> params = ParamStrings(o.bundle.params);
+    params["model"] = o.bundle.model_kind;
+    params["target"] = o.bundle.target.name;
+    params["seed"] = std::to_string(f.seed);
+    params["test_size"] = FormatMetric(f.test_size);
+    HONE_TRY(s.meta->LogParams(run_id, params));
+    HONE_TRY(s.meta->SetTags(run_id, {{"task", learn::TaskName(o.bundle.target.task)},
+                                      {"data", f.data},
+                                      {"registered_model", f.register_as}}));
+    std::vector<store::Metric> metrics;
+    std::map<std::string, double> version_metrics;
+    const store::TimeMs now = store::NowMs();
+    for (const auto& [name, value] : o.metrics) {
+      metrics.push_back({name, value, 0, now});
+      version_metrics[name] = value;
+    }
+    HONE_TRY(s.meta->LogMetrics(run_id, metrics));
+    registry::Registry r(*s.meta, s.artifacts, actor);
+    store::NewVersion v;
+    v.model = f.register_as;
+    v.run_id = run_id;
+    v.data_digest = start.data_digest;
+    v.code_commit = start.code_commit;
+    v.code_dirty = start.code_dirty;
+    v.config_digest = start.config_digest;
+    v.params = std::move(params);
+    v.metrics = std::move(version_metrics);
+    v.description = f.description;
+    HONE_ASSIGN_OR_RETURN(store::ModelVersion version, r.Register(std::move(v), bundle));
+    HONE_TRY(s.meta->LogArtifact(
+        run_id, {"model.hone", version.bundle_digest, static_cast<int64_t>(bundle.size())}));
+    HONE_TRY(s.meta->EndRun(run_id, store::RunStatus::kFinished, store::NowMs()));
+    return Registration{run_id, std::move(version)};
+  }();
+  if (!recorded) (void)s.meta->EndRun(run_id, store::RunStatus::kFailed, store::NowMs());
+  return recorded;
 }
 
 int RunTrain(Io& io, const TrainFlags& f) {
@@ -92,8 +185,16 @@ int RunTrain(Io& io, const TrainFlags& f) {
     return kExitOk;
   }
   auto start = std::chrono::steady_clock::now();
+  const store::TimeMs start_ms = store::NowMs();
   auto request = BuildRequest(f);
   if (!request) return ReportError(io, "train", request.error(), f.json);
+  // Open (or make) the store first: a bad --store fails before a long training.
+  std::optional<store::Store> store;
+  if (!f.register_as.empty()) {
+    auto opened = OpenStoreFrom(f.store, /*create=*/true);
+    if (!opened) return ReportError(io, "train", opened.error(), f.json);
+    store = std::move(*opened);
+  }
   // Fail on an unknown model or parameter before reading a large file.
   auto trainer = learn::FindTrainer(request->model);
   if (!trainer) return ReportError(io, "train", trainer.error(), f.json);
@@ -115,12 +216,31 @@ int RunTrain(Io& io, const TrainFlags& f) {
   if (!outcome) {
     return ReportError(io, "train", outcome.error().WithContext(f.data), f.json);
   }
-  auto written = learn::WriteBundle(f.out, outcome->bundle);
-  if (!written) return ReportError(io, "train", written.error(), f.json);
+  learn::WrittenBundle written_bundle;
+  if (!f.out.empty()) {
+    auto w = learn::WriteBundle(f.out, outcome->bundle);
+    if (!w) return ReportError(io, "train", w.error(), f.json);
+    written_bundle = *w;
+  }
+  std::optional<Registration> registration;
+  if (store) {
+    const std::string bytes = learn::EncodeBundle(outcome->bundle);
+    auto registered = RecordAndRegister(io, *store, f, *outcome, bytes, data->sha256, start_ms);
+    if (!registered) return ReportError(io, "train", registered.error(), f.json);
+    registration = std::move(*registered);
+    written_bundle.sha256 = registration->version.bundle_digest;
+    written_bundle.bytes = bytes.size();
+  }
+  const learn::WrittenBundle* written = &written_bundle;
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (!f.json) {
     PrintText(io.out, f, *outcome, written->sha256, written->bytes);
+    if (registration) {
+      io.out << "  registered " << f.register_as << "/" << registration->version.version << " (run "
+             << registration->run_id.substr(0, 10) << ", store " << store->meta->Describe()
+             << ")\n";
+    }
     return kExitOk;
   }
   const learn::Bundle& b = outcome->bundle;
@@ -151,6 +271,16 @@ int RunTrain(Io& io, const TrainFlags& f) {
       {"bundle_bytes", written->bytes},
   };
   if (b.target.task != learn::Task::kRegression) j["classes"] = b.target.classes;
+  if (f.out.empty()) j["out"] = nullptr;
+  if (registration) {
+    j["registered"] = {
+        {"model", f.register_as},
+        {"version", registration->version.version},
+        {"digest", registration->version.bundle_digest},
+        {"run", registration->run_id},
+        {"parent", registration->version.parent ? nlohmann::json(*registration->version.parent)
+                                                : nlohmann::json()}};
+  }
   if (b.metrics.contains("cv")) j["cv"] = b.metrics["cv"];
   io.out << DumpJson(j) << "\n";
   return kExitOk;
@@ -177,6 +307,11 @@ Action AddTrainCommand(CLI::App& app) {
   cmd->add_option("--out", f->out, "Where to write the model bundle (e.g. model.hone)");
   cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
   cmd->add_option("--help-params", f->help_params, "Print the parameters of MODEL and exit");
+  cmd->add_option("--register", f->register_as,
+                  "Record the run in the store and register the model as the next version of "
+                  "NAME");
+  cmd->add_option("--description", f->description, "Description of the registered version");
+  AddStoreFlags(cmd, f->store);
   return [f](Io& io) { return RunTrain(io, *f); };
 }
 

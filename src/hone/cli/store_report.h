@@ -1,0 +1,38 @@
+// What the store commands share: the --store and --artifacts flags, opening the store they
+// name, and the JSON and text forms of runs, versions, models and alias moves.
+#ifndef HONE_CLI_STORE_REPORT_H_
+#define HONE_CLI_STORE_REPORT_H_
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "hone/store/meta_store.h"
+#include "hone/store/open_store.h"
+
+namespace hone::cli {
+
+struct StoreFlags {
+  std::string store;      // --store, else HONE_STORE
+  std::string artifacts;  // --artifacts, else HONE_ARTIFACTS
+};
+void AddStoreFlags(CLI::App* command, StoreFlags& flags);
+/// Opens the store the flags (or the environment, or the working directory) name.
+Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create);
+
+/// "2026-11-30T03:15:02.123Z".
+std::string FormatTime(store::TimeMs ms);
+
+nlohmann::json RunJson(const store::Run& run);
+nlohmann::json VersionJson(const store::ModelVersion& version);
+nlohmann::json ModelJson(const store::Model& model);
+nlohmann::json MoveJson(const store::AliasMove& move);
+/// A metric value for JSON: non-finite values become strings ("nan", "inf", "-inf").
+nlohmann::json MetricValue(double value);
+/// A metric value for text: %.6g.
+std::string FormatMetric(double value);
+
+}  // namespace hone::cli
+
+#endif  // HONE_CLI_STORE_REPORT_H_
