@@ -1,5 +1,6 @@
 // hone eval: score a model bundle on a CSV file that holds the target.
 #include "hone/cli/commands.h"
+#include "hone/cli/model_source.h"
 #include "hone/cli/report.h"
 #include "hone/learn/bundle.h"
 #include "hone/learn/evaluate.h"
@@ -9,6 +10,7 @@ namespace {
 
 struct EvalFlags {
   std::string model;
+  StoreFlags store;
   std::string data;
   unsigned threads = 0;
   bool json = false;
@@ -19,8 +21,9 @@ int RunEval(Io& io, const EvalFlags& f) {
     return ReportError(
         io, "eval", Error(ErrorCode::kInvalidArgument, "--model and --data are required"), f.json);
   }
-  auto loaded = learn::LoadBundle(f.model);
-  if (!loaded) return ReportError(io, "eval", loaded.error(), f.json);
+  auto source = LoadModel(f.model, f.store);
+  if (!source) return ReportError(io, "eval", source.error(), f.json);
+  learn::LoadedModel* loaded = &source->loaded;
   auto data = ReadDataFile(f.data, ModelReadOptions(loaded->bundle, true, f.threads));
   if (!data) return ReportError(io, "eval", data.error(), f.json);
   auto eval = learn::EvaluateOnTable(*loaded, data->table, f.threads);
@@ -28,7 +31,7 @@ int RunEval(Io& io, const EvalFlags& f) {
 
   if (f.json) {
     io.out << DumpJson({{"command", "eval"},
-                        {"model", f.model},
+                        {"model", source->name},
                         {"bundle_sha256", loaded->digest},
                         {"model_kind", loaded->bundle.model_kind},
                         {"task", learn::TaskName(loaded->bundle.target.task)},
@@ -40,7 +43,7 @@ int RunEval(Io& io, const EvalFlags& f) {
            << "\n";
     return kExitOk;
   }
-  io.out << "evaluated " << f.model << " (" << loaded->bundle.model_kind << ", "
+  io.out << "evaluated " << source->name << " (" << loaded->bundle.model_kind << ", "
          << learn::TaskName(loaded->bundle.target.task) << ", target '"
          << loaded->bundle.target.name << "') on " << f.data << "\n";
   io.out << "  rows     " << eval->rows << " scored";
@@ -55,7 +58,7 @@ int RunEval(Io& io, const EvalFlags& f) {
 Action AddEvalCommand(CLI::App& app) {
   auto f = std::make_shared<EvalFlags>();
   CLI::App* cmd = app.add_subcommand("eval", "Score a model on a CSV file that holds the target");
-  cmd->add_option("--model", f->model, "Model bundle written by hone train");
+  AddModelFlags(cmd, f->model, f->store);
   cmd->add_option("--data", f->data, "Data to score (CSV with a header row)");
   cmd->add_option("--threads", f->threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", f->json, "Print one JSON object instead of text");

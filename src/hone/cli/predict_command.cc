@@ -1,5 +1,6 @@
 // hone predict: predictions for every row of a CSV file, as CSV.
 #include "hone/cli/commands.h"
+#include "hone/cli/model_source.h"
 #include "hone/cli/report.h"
 #include "hone/learn/bundle.h"
 #include "hone/learn/evaluate.h"
@@ -10,6 +11,7 @@ namespace {
 
 struct PredictFlags {
   std::string model;
+  StoreFlags store;
   std::string data;
   std::string out;
   bool proba = false;
@@ -22,13 +24,14 @@ int RunPredict(Io& io, const PredictFlags& f) {
                        Error(ErrorCode::kInvalidArgument, "--model and --data are required"),
                        false);
   }
-  auto loaded = learn::LoadBundle(f.model);
-  if (!loaded) return ReportError(io, "predict", loaded.error(), false);
+  auto source = LoadModel(f.model, f.store);
+  if (!source) return ReportError(io, "predict", source.error(), false);
+  learn::LoadedModel* loaded = &source->loaded;
   if (f.proba && !learn::IsClassification(loaded->bundle.target.task)) {
     return ReportError(io, "predict",
                        Error(ErrorCode::kInvalidArgument,
-                             "--proba needs a classification model; " + f.model + " predicts '" +
-                                 loaded->bundle.target.name + "' by regression"),
+                             "--proba needs a classification model; " + source->name +
+                                 " predicts '" + loaded->bundle.target.name + "' by regression"),
                        false);
   }
   auto data = ReadDataFile(f.data, ModelReadOptions(loaded->bundle, false, f.threads));
@@ -53,7 +56,7 @@ int RunPredict(Io& io, const PredictFlags& f) {
 Action AddPredictCommand(CLI::App& app) {
   auto f = std::make_shared<PredictFlags>();
   CLI::App* cmd = app.add_subcommand("predict", "Predict every row of a CSV file");
-  cmd->add_option("--model", f->model, "Model bundle written by hone train");
+  AddModelFlags(cmd, f->model, f->store);
   cmd->add_option("--data", f->data, "Rows to predict (CSV with a header row)");
   cmd->add_option("--out", f->out, "Write predictions to this CSV file (default: stdout)");
   cmd->add_flag("--proba", f->proba, "Add a proba_<class> column per class (classification)");
