@@ -11,16 +11,23 @@
 #ifndef HONE_STORE_TESTING_META_STORE_CONFORMANCE_H_
 #define HONE_STORE_TESTING_META_STORE_CONFORMANCE_H_
 
+#include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <iostream>
 #include <memory>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hone/store/artifact_store.h"
 #include "hone/store/audit.h"
 #include "hone/store/meta_store.h"
 
@@ -437,6 +444,87 @@ TYPED_TEST_P(MetaStoreConformance, OnlyOneOfRacingCompareAndSwapsWins) {
   EXPECT_EQ(history->size(), 2u);
 }
 
+// Writers killed with SIGKILL at random moments, over and over, in the middle of putting a
+// bundle, registering it, moving an alias or logging metrics: afterwards every version is
+// numbered 1..N, every version's bundle is whole, no blob is half-written, and the audit chain
+// is intact up to its recorded head.
+TYPED_TEST_P(MetaStoreConformance, SurvivesWritersKilledAtRandomMoments) {
+  namespace fs = std::filesystem;
+  const fs::path blobs =
+      fs::temp_directory_path() / ("hone_crash_" + std::to_string(::getpid()) + "_" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::remove_all(blobs);
+  auto artifacts = ArtifactStore::Open(blobs);
+  ASSERT_TRUE(artifacts) << artifacts.error().message();
+  std::mt19937 rng(20261130);
+  constexpr int kRounds = 25;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto store = this->backend_.Open();
+      if (!store) _exit(3);
+      auto run = (*store)->CreateRun(this->Start());
+      if (!run) _exit(4);
+      std::mt19937 bytes_rng(static_cast<unsigned>(round));
+      std::vector<Metric> metrics(2000, Metric{"loss", 0.5, 0, 0});
+      for (int i = 0;; ++i) {
+        std::string bundle(200'000 + (bytes_rng() % 50'000), '\0');
+        for (char& c : bundle) c = static_cast<char>(bytes_rng());
+        auto digest = artifacts->Put(bundle);  // before the version that names it
+        if (!digest) _exit(5);
+        NewVersion v;
+        v.model = "crash";
+        v.bundle_digest = *digest;
+        v.run_id = *run;
+        auto version = (*store)->CreateVersion(v, Actor{"writer"});
+        if (!version) _exit(6);
+        if (i % 2 == 0 && !(*store)->MoveAlias({"crash", "production", version->version,
+                                                std::nullopt, "promote", Actor{"writer"}})) {
+          _exit(7);
+        }
+        if (!(*store)->LogMetrics(*run, metrics)) _exit(8);
+      }
+    }
+    // The moment of death is what is random here; nothing waits for the child to reach a point.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 120));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status))
+        << "writer " << round << " stopped by itself with status " << WEXITSTATUS(status);
+  }
+  auto store = this->Open();
+  ASSERT_NE(store, nullptr);
+  auto versions = store->ListVersions("crash", {});
+  ASSERT_TRUE(versions) << versions.error().message();
+  ASSERT_FALSE(versions->empty()) << "no writer got as far as one version";
+  std::cout << kRounds << " writers killed; " << versions->size() << " versions stored\n";
+  for (size_t i = 0; i < versions->size(); ++i) {
+    const ModelVersion& v = (*versions)[i];
+    EXPECT_EQ(v.version, static_cast<int64_t>(i + 1));
+    auto bundle = artifacts->Get(v.bundle_digest);
+    EXPECT_TRUE(bundle) << "crash/" << v.version << ": " << bundle.error().message();
+  }
+  auto damaged = artifacts->Verify();
+  ASSERT_TRUE(damaged);
+  EXPECT_THAT(*damaged, ::testing::IsEmpty()) << "a half-written blob is visible";
+  auto audit = store->ListAudit({});
+  ASSERT_TRUE(audit);
+  auto head = store->GetAuditHead();
+  ASSERT_TRUE(head);
+  EXPECT_THAT(VerifyAuditChain(*audit, *head), ::testing::IsEmpty());
+  auto model = store->GetModel("crash");
+  ASSERT_TRUE(model);
+  EXPECT_EQ(model->latest_version, static_cast<int64_t>(versions->size()));
+  // The store goes on working: the next version is N+1.
+  auto next =
+      store->CreateVersion(this->Version("crash", (*versions)[0].bundle_digest), this->actor_);
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(next->version, static_cast<int64_t>(versions->size() + 1));
+  fs::remove_all(blobs);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformance, RunKeepsEverythingItLogged,
                             UnknownOrMalformedRunIsAClearError,
                             ListRunsNewestFirstWithLatestMetrics, MetricBatchIsWholeAndKeepsOrder,
@@ -444,7 +532,8 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformance, RunKeepsEverythingItLogged,
                             AliasMovesAreHistoryAndCompareAndSwap, AuditLogChainsEveryChange,
                             ReferencedDigestsCoverVersionsAndRunArtifacts,
                             ConcurrentProcessesRegisterWithoutGapsOrDuplicates,
-                            OnlyOneOfRacingCompareAndSwapsWins);
+                            OnlyOneOfRacingCompareAndSwapsWins,
+                            SurvivesWritersKilledAtRandomMoments);
 
 }  // namespace hone::store::testing
 
