@@ -13,6 +13,7 @@
 
 #include <pqxx/connection>
 #include <pqxx/errorhandler>
+#include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
@@ -94,6 +95,11 @@ class Connection {
   template <typename Body>
   std::invoke_result_t<Body&, ReadTx&> Read(Body&& body) {
     return Run<ReadTx>(body);
+  }
+  /// For a body of one read-only statement: runs it in autocommit, one round trip.
+  template <typename Body>
+  std::invoke_result_t<Body&, pqxx::nontransaction&> Single(Body&& body) {
+    return Run<pqxx::nontransaction>(body);
   }
 
  private:

@@ -22,10 +22,15 @@ using Tx = pqxx::transaction_base;
   "config_digest, params, metrics, parent, description, created_ms, created_by"
 constexpr Statement kVersion{
     "version", "SELECT " HONE_VERSION_COLUMNS " FROM versions WHERE model = $1 AND version = $2"};
-constexpr Statement kVersions{"versions",
-                              "SELECT " HONE_VERSION_COLUMNS
-                              " FROM versions WHERE model = $1 ORDER BY CASE WHEN $2 THEN "
-                              "-version ELSE version END LIMIT $3 OFFSET $4"};
+// One statement per direction: ORDER BY an expression could not use the primary key's index
+// and sorted every version of the model for a page of 100.
+constexpr Statement kVersions{"versions", "SELECT " HONE_VERSION_COLUMNS
+                                          " FROM versions WHERE model = $1 ORDER BY version "
+                                          "LIMIT $2 OFFSET $3"};
+constexpr Statement kVersionsNewestFirst{"versions_newest_first",
+                                         "SELECT " HONE_VERSION_COLUMNS
+                                         " FROM versions WHERE model = $1 ORDER BY version DESC "
+                                         "LIMIT $2 OFFSET $3"};
 constexpr Statement kInsertVersion{"insert_version", "INSERT INTO versions (" HONE_VERSION_COLUMNS
                                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
                                                      "$9, $10, $11, $12, $13, $14)"};
@@ -242,8 +247,8 @@ Result<std::vector<ModelVersion>> PostgresMetaStore::ListVersions(std::string_vi
     std::optional<int64_t> limit;  // NULL: LIMIT ALL
     if (query.limit) limit = SqlCount(query.limit);
     std::vector<ModelVersion> versions;
-    for (const pqxx::row& row : Exec(tx, kVersions, std::string(model), query.newest_first, limit,
-                                     SqlCount(query.offset))) {
+    for (const pqxx::row& row : Exec(tx, query.newest_first ? kVersionsNewestFirst : kVersions,
+                                     std::string(model), limit, SqlCount(query.offset))) {
       HONE_ASSIGN_OR_RETURN(ModelVersion v, ReadVersion(row));
       versions.push_back(std::move(v));
     }
@@ -257,6 +262,14 @@ Result<std::vector<ModelVersion>> PostgresMetaStore::ListVersions(std::string_vi
 }
 
 Result<int64_t> PostgresMetaStore::ResolveAlias(std::string_view model, std::string_view alias) {
+  // The hot path (a server following its aliases) is one statement in autocommit: one round
+  // trip instead of BEGIN, SELECT, COMMIT.
+  HONE_ASSIGN_OR_RETURN(
+      std::optional<int64_t> found,
+      conn_->Single([&](pqxx::nontransaction& tx) -> Result<std::optional<int64_t>> {
+        return AliasTarget(tx, model, alias);
+      }));
+  if (found) return *found;
   return conn_->Read([&](ReadTx& tx) -> Result<int64_t> {
     if (std::optional<int64_t> target = AliasTarget(tx, model, alias)) return *target;
     HONE_TRY(RequireModel(tx, model));
