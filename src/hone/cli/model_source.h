@@ -11,7 +11,7 @@ namespace hone::cli {
 
 struct ModelSource {
   learn::LoadedModel loaded;
-  std::string name;  // the file, or "churn/3 (churn@production)"
+  std::string name;  // the file, or "churn@production = churn/3"
 };
 
 /// Loads the model `reference` names: a bundle file, or NAME@ALIAS, NAME/VERSION,

@@ -81,7 +81,9 @@ Result<ResolvedModel> Registry::Resolve(std::string_view reference) {
   }
   resolved.bundle = std::move(*bundle);
   resolved.source = ref.model + "/" + std::to_string(number);
-  if (ref.kind != ModelRef::Kind::kVersion) resolved.source += " (" + ref.ToString() + ")";
+  if (ref.kind != ModelRef::Kind::kVersion) {
+    resolved.source = ref.ToString() + " = " + resolved.source;
+  }
   resolved.version = std::move(version);
   return resolved;
 }

@@ -28,7 +28,7 @@ inline constexpr std::string_view kProductionAlias = "production";
 struct ResolvedModel {
   std::optional<store::ModelVersion> version;  // empty for a bundle file
   core::FileBytes bundle;
-  std::string source;  // "churn/3 (churn@production)", or the file's path
+  std::string source;  // "churn/3", "churn@production = churn/3", or the file's path
 };
 
 /// What a promotion did.

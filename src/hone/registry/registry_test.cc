@@ -53,9 +53,9 @@ TEST_F(RegistryTest, RegisterKeepsTheBundleAndEveryReferenceResolvesToIt) {
        std::vector<std::tuple<std::string, std::string, std::string>>{
            {"churn/1", "bundle one", "churn/1"},
            {"models:/churn/2", "bundle two", "churn/2"},
-           {"churn@production", "bundle one", "churn/1 (churn@production)"},
-           {"models:/churn@production", "bundle one", "churn/1 (churn@production)"},
-           {"churn/latest", "bundle two", "churn/2 (churn/latest)"}}) {
+           {"churn@production", "bundle one", "churn@production = churn/1"},
+           {"models:/churn@production", "bundle one", "churn@production = churn/1"},
+           {"churn/latest", "bundle two", "churn/latest = churn/2"}}) {
     auto resolved = registry_->Resolve(text);
     ASSERT_TRUE(resolved) << text << ": " << resolved.error().message();
     EXPECT_EQ(resolved->bundle.view(), bytes) << text;
