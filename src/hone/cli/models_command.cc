@@ -207,19 +207,13 @@ Result<nlohmann::json> Lineage(Io& io, store::Store& s, const ModelsFlags& f) {
   return j;
 }
 
-using Body = Result<nlohmann::json> (*)(Io&, store::Store&, const ModelsFlags&);
-
 int RunModels(Io& io, CLI::App* cmd, const ModelsFlags& f) {
-  static const std::map<std::string, Body> bodies = {
-      {"list", List}, {"show", Show}, {"versions", Versions}, {"diff", Diff}, {"lineage", Lineage}};
-  const std::string sub = cmd->get_subcommands().front()->get_name();
-  const std::string command = "models " + sub;
-  auto s = OpenStoreFrom(f.store, /*create=*/false);
-  if (!s) return ReportError(io, command, s.error(), f.json);
-  auto j = bodies.at(sub)(io, *s, f);
-  if (!j) return ReportError(io, command, j.error(), f.json);
-  if (f.json) io.out << DumpJson(*j) << "\n";
-  return kExitOk;
+  return RunOnStore<ModelsFlags>(io, cmd, f,
+                                 {{"list", List},
+                                  {"show", Show},
+                                  {"versions", Versions},
+                                  {"diff", Diff},
+                                  {"lineage", Lineage}});
 }
 
 }  // namespace

@@ -181,19 +181,8 @@ Result<nlohmann::json> Compare(Io& io, store::Store& s, const RunsFlags& f) {
   return j;
 }
 
-using Body = Result<nlohmann::json> (*)(Io&, store::Store&, const RunsFlags&);
-
 int RunRuns(Io& io, CLI::App* cmd, const RunsFlags& f) {
-  static const std::map<std::string, Body> bodies = {
-      {"list", List}, {"show", Show}, {"compare", Compare}};
-  const std::string sub = cmd->get_subcommands().front()->get_name();
-  const std::string command = "runs " + sub;
-  auto s = OpenStoreFrom(f.store, /*create=*/false);
-  if (!s) return ReportError(io, command, s.error(), f.json);
-  auto j = bodies.at(sub)(io, *s, f);
-  if (!j) return ReportError(io, command, j.error(), f.json);
-  if (f.json) io.out << DumpJson(*j) << "\n";
-  return kExitOk;
+  return RunOnStore<RunsFlags>(io, cmd, f, {{"list", List}, {"show", Show}, {"compare", Compare}});
 }
 
 }  // namespace

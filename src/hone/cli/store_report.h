@@ -3,11 +3,14 @@
 #ifndef HONE_CLI_STORE_REPORT_H_
 #define HONE_CLI_STORE_REPORT_H_
 
+#include <map>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hone/cli/commands.h"
+#include "hone/cli/report.h"
 #include "hone/store/meta_store.h"
 #include "hone/store/open_store.h"
 
@@ -20,6 +23,22 @@ struct StoreFlags {
 void AddStoreFlags(CLI::App* command, StoreFlags& flags);
 /// Opens the store the flags (or the environment, or the working directory) name.
 Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create);
+
+/// Runs the subcommand of `command` (e.g. "models") that was chosen, from `bodies` by name, on
+/// the store the flags name; prints the JSON it returns with --json, or reports its error.
+template <typename Flags>
+int RunOnStore(Io& io, CLI::App* command, const Flags& f,
+               const std::map<std::string, Result<nlohmann::json> (*)(Io&, store::Store&,
+                                                                      const Flags&)>& bodies) {
+  const std::string sub = command->get_subcommands().front()->get_name();
+  const std::string name = command->get_name() + " " + sub;
+  auto s = OpenStoreFrom(f.store, /*create=*/false);
+  if (!s) return ReportError(io, name, s.error(), f.json);
+  auto j = bodies.at(sub)(io, *s, f);
+  if (!j) return ReportError(io, name, j.error(), f.json);
+  if (f.json) io.out << DumpJson(*j) << "\n";
+  return kExitOk;
+}
 
 /// "2026-11-30T03:15:02.123Z".
 std::string FormatTime(store::TimeMs ms);

@@ -1,5 +1,7 @@
 #include "hone/store/audit.h"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "hone/core/digest.h"
@@ -44,6 +46,24 @@ std::string VersionAuditJson(const ModelVersion& v) {
 std::string AliasAuditJson(std::optional<int64_t> version) {
   if (!version) return "null";
   return nlohmann::json({{"version", *version}}).dump();
+}
+
+std::string FormatAuditHead(const AuditHead& head) {
+  return std::to_string(head.seq) + " " + head.hash;
+}
+
+Result<AuditHead> ParseAuditHead(std::string_view text, std::string_view store) {
+  AuditHead head;
+  const size_t space = text.find(' ');
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + std::min(space, text.size()), head.seq);
+  if (space == std::string_view::npos || ec != std::errc() || end != text.data() + space) {
+    return Fail(ErrorCode::kCorrupt, "store '" + std::string(store) +
+                                         "': the recorded audit head '" + std::string(text) +
+                                         "' is garbled");
+  }
+  head.hash = std::string(text.substr(space + 1));
+  return head;
 }
 
 std::vector<std::string> VerifyAuditChain(std::span<const AuditRecord> records,

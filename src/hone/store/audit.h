@@ -25,6 +25,11 @@ std::string VersionAuditJson(const ModelVersion& version);
 /// The `before`/`after` JSON of an alias position: {"version": N} or null.
 std::string AliasAuditJson(std::optional<int64_t> version);
 
+/// The head as the store keeps it beside the log: "SEQ HASH".
+std::string FormatAuditHead(const AuditHead& head);
+/// kCorrupt naming `store` when `text` is not what FormatAuditHead writes.
+Result<AuditHead> ParseAuditHead(std::string_view text, std::string_view store);
+
 /// What is wrong with an audit log, one line per problem, naming the record by its sequence
 /// number: an edited record (its hash no longer matches), a removed one (a gap, or a
 /// `prev_hash` that names another record), records removed from the end (the log ends before

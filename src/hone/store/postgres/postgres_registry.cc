@@ -162,7 +162,7 @@ void AppendAudit(Tx& tx, AuditRecord r) {
   r.hash = AuditHash(r);
   Exec(tx, kInsertAudit, r.seq, r.ts_ms, r.actor, r.action, r.subject, r.before, r.after,
        r.prev_hash, r.hash);
-  Exec(tx, kSetAuditHead, std::to_string(r.seq) + " " + r.hash);
+  Exec(tx, kSetAuditHead, FormatAuditHead({r.seq, r.hash}));
 }
 
 }  // namespace
@@ -351,16 +351,7 @@ Result<std::optional<AuditHead>> PostgresMetaStore::GetAuditHead() {
   return conn_->Read([&](ReadTx& tx) -> Result<std::optional<AuditHead>> {
     const pqxx::result found = Exec(tx, kAuditHead);
     if (found.empty()) return std::optional<AuditHead>();
-    const std::string text = Text(found[0][0]);
-    AuditHead head;
-    const size_t space = text.find(' ');
-    auto [end, ec] =
-        std::from_chars(text.data(), text.data() + std::min(space, text.size()), head.seq);
-    if (space == std::string::npos || ec != std::errc() || end != text.data() + space) {
-      return Fail(ErrorCode::kCorrupt,
-                  "store '" + Describe() + "': the recorded audit head '" + text + "' is garbled");
-    }
-    head.hash = text.substr(space + 1);
+    HONE_ASSIGN_OR_RETURN(AuditHead head, ParseAuditHead(Text(found[0][0]), Describe()));
     return std::optional<AuditHead>(std::move(head));
   });
 }

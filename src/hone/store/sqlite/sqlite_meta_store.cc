@@ -369,7 +369,7 @@ Result<void> SqliteMetaStore::AppendAudit(const Actor& actor, std::string_view a
   HONE_ASSIGN_OR_RETURN(
       auto head,
       db_.Cached("INSERT OR REPLACE INTO hone_meta (key, value) VALUES ('audit_head', ?)"));
-  return head->Bind(1, std::to_string(r.seq) + " " + r.hash).Run();
+  return head->Bind(1, FormatAuditHead({r.seq, r.hash})).Run();
 }
 
 Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const Actor& actor) {
@@ -632,16 +632,7 @@ Result<std::optional<AuditHead>> SqliteMetaStore::GetAuditHead() {
   HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT value FROM hone_meta WHERE key = 'audit_head'"));
   HONE_ASSIGN_OR_RETURN(bool found, s->Step());
   if (!found) return std::optional<AuditHead>();
-  const std::string text = s->Text(0);
-  AuditHead head;
-  const size_t space = text.find(' ');
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + std::min(space, text.size()), head.seq);
-  if (space == std::string::npos || ec != std::errc() || end != text.data() + space) {
-    return Fail(ErrorCode::kCorrupt,
-                "store '" + Describe() + "': the recorded audit head '" + text + "' is garbled");
-  }
-  head.hash = text.substr(space + 1);
+  HONE_ASSIGN_OR_RETURN(AuditHead head, ParseAuditHead(s->Text(0), Describe()));
   return std::optional<AuditHead>(std::move(head));
 }
 
