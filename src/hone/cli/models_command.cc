@@ -143,12 +143,16 @@ Result<nlohmann::json> Diff(Io& io, store::Store& s, const ModelsFlags& f) {
     io.out << "diff " << an << " → " << bn << "\n";
     auto line = [&](const char* what, bool same, const std::optional<std::string>& x,
                     const std::optional<std::string>& y) {
-      io.out << "  " << what << (same ? "  same" : "  differs") << "  " << Side(x).substr(0, 16);
-      if (!same) io.out << " → " << Side(y).substr(0, 16);
+      io.out << "  " << what << (same ? "  same" : "  differs") << "  " << Side(x).substr(0, 24);
+      if (!same) io.out << " → " << Side(y).substr(0, 24);
       io.out << "\n";
     };
     line("data  ", d.same_data, d.a.data_digest, d.b.data_digest);
-    line("code  ", d.same_code, d.a.code_commit, d.b.code_commit);
+    auto code = [](const store::ModelVersion& v) -> std::optional<std::string> {
+      if (!v.code_commit) return std::nullopt;
+      return v.code_commit->substr(0, 16) + (v.code_dirty.value_or(false) ? " (dirty)" : "");
+    };
+    line("code  ", d.same_code, code(d.a), code(d.b));
     line("config", d.same_config, d.a.config_digest, d.b.config_digest);
     line("bundle", d.same_bundle, d.a.bundle_digest, d.b.bundle_digest);
     io.out << "  params" << (d.params.empty() ? "  same\n" : "\n");

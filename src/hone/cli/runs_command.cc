@@ -30,7 +30,10 @@ Result<nlohmann::json> List(Io& io, store::Store& s, const RunsFlags& f) {
   store::RunQuery q;
   q.limit = f.limit;
   q.offset = f.offset;
-  if (!f.model.empty()) q.model = f.model;
+  if (!f.model.empty()) {
+    HONE_TRY(s.meta->GetModel(f.model));  // an unknown model is an error, not an empty list
+    q.model = f.model;
+  }
   HONE_ASSIGN_OR_RETURN(std::vector<store::Run> runs, s.meta->ListRuns(q));
   nlohmann::json j = {{"runs", nlohmann::json::array()}};
   for (const store::Run& r : runs) j["runs"].push_back(RunJson(r));
