@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 
 #include <arpa/inet.h>
@@ -339,11 +338,9 @@ TEST_F(PostgresStoreTest, TextSortsByteByByteLikeSqlite) {
   EXPECT_EQ((*models)[0].name, "Zeta");
 }
 
-// LogMetrics runs at 110k-185k values a second here (the server's index updates are most of
-// it). The test's floor is half the 100k target: ctest runs the multi-process tests beside this
-// one on a machine that may be busy with builds, and a batch sent a value per round trip (a few
-// thousand a second) stays far below it anyway.
-TEST_F(PostgresStoreTest, LogsBigMetricBatchesFast) {
+// A batch far larger than one COPY chunk (about 1 MB of text) arrives whole and in order. Its
+// speed is measured by bench/store_bench, not asserted here.
+TEST_F(PostgresStoreTest, BigMetricBatchesArriveWhole) {
   auto store = MustOpen();
   ASSERT_NE(store, nullptr);
   auto id = store->CreateRun(RunStart{.command = "train"});
@@ -352,17 +349,15 @@ TEST_F(PostgresStoreTest, LogsBigMetricBatchesFast) {
   for (int i = 0; i < 100'000; ++i) {
     batch.push_back({"loss/" + std::to_string(i % 10), i * 1e-3, i, 1});
   }
-  double best = 0;  // of up to five batches, for the same reason
-  for (int attempt = 0; attempt < 5 && best < 100'000; ++attempt) {
-    const auto start = std::chrono::steady_clock::now();
-    ASSERT_TRUE(store->LogMetrics(*id, batch));
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = std::max(best, static_cast<double>(batch.size()) / seconds);
+  ASSERT_TRUE(store->LogMetrics(*id, batch));
+  auto run = store->GetRun(*id);
+  ASSERT_TRUE(run) << run.error().message();
+  ASSERT_EQ(run->metrics.size(), batch.size());
+  for (size_t i = 0; i < run->metrics.size(); ++i) {
+    const Metric& m = run->metrics[i];
+    ASSERT_EQ(m.key, "loss/" + std::to_string(m.step % 10)) << i;
+    ASSERT_EQ(m.value, static_cast<double>(m.step) * 1e-3) << i;
   }
-  RecordProperty("metrics_per_second", static_cast<int>(best));
-  std::printf("LogMetrics: %.0f values a second\n", best);
-  EXPECT_GE(best, 50'000);
 }
 
 TEST_F(PostgresStoreTest, ALostConnectionIsAnErrorOrReconnectsNeverAnException) {
