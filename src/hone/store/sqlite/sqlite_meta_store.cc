@@ -1,3 +1,5 @@
+// SqliteMetaStore: opening the store, and runs with their params, tags, metrics and artifacts.
+// The registry half is in sqlite_registry.cc.
 #include "hone/store/sqlite/sqlite_meta_store.h"
 
 #include "hone/store/sqlite/schema.h"
