@@ -42,6 +42,10 @@ Result<int64_t> RollbackTarget(std::string_view model, std::string_view alias,
 
 Result<store::ModelVersion> Registry::Register(store::NewVersion version, std::string_view bundle) {
   HONE_TRY(store::CheckName("model", version.model));
+  // The folder learns that this store keeps blobs in it before the first one lands, so that
+  // another store sharing the folder refuses to collect it.
+  HONE_ASSIGN_OR_RETURN(std::string store_id, meta_.StoreId());
+  HONE_TRY(artifacts_.Claim(store_id));
   HONE_ASSIGN_OR_RETURN(version.bundle_digest, artifacts_.Put(bundle));
   return meta_.CreateVersion(version, actor_);
 }

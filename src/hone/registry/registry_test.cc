@@ -215,5 +215,28 @@ TEST_F(RegistryTest, GarbageCollectionKeepsWhatVersionsAndRunsReferTo) {
   EXPECT_FALSE(store_->artifacts.Contains(*orphan));
 }
 
+TEST_F(RegistryTest, GarbageCollectionRefusesAFolderSharedWithAnotherStore) {
+  store::ModelVersion mine = Register("churn", "bundle one");
+  auto other = store::OpenStore({.store = (dir_ / "other").string(),
+                                 .artifacts = store_->artifacts.root().string(),
+                                 .create = true});
+  ASSERT_TRUE(other) << other.error().message();
+  Registry other_registry(*other->meta, other->artifacts, store::Actor{"bo"});
+  store::NewVersion v;
+  v.model = "fraud";
+  auto theirs = other_registry.Register(v, "their bundle");
+  ASSERT_TRUE(theirs) << theirs.error().message();
+  EXPECT_EQ(store_->artifacts.Claimants()->size(), 2u);
+
+  for (store::Store* s : {store_.get(), &*other}) {
+    auto removed = CollectGarbage(*s->meta, s->artifacts, std::chrono::seconds(0));
+    ASSERT_FALSE(removed);
+    EXPECT_EQ(removed.error().code(), ErrorCode::kConflict);
+    EXPECT_THAT(removed.error().message(), HasSubstr("other stores"));
+  }
+  EXPECT_TRUE(store_->artifacts.Contains(mine.bundle_digest));
+  EXPECT_TRUE(store_->artifacts.Contains(theirs->bundle_digest));
+}
+
 }  // namespace
 }  // namespace hone::registry

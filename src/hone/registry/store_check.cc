@@ -73,6 +73,20 @@ Result<CheckReport> CheckStore(store::MetaStore& meta, const store::ArtifactStor
 Result<store::ArtifactStore::Removed> CollectGarbage(store::MetaStore& meta,
                                                      const store::ArtifactStore& artifacts,
                                                      std::chrono::seconds grace) {
+  // A folder shared with another store holds blobs this store knows nothing of.
+  HONE_ASSIGN_OR_RETURN(std::string store_id, meta.StoreId());
+  HONE_ASSIGN_OR_RETURN(auto stores, artifacts.Claimants());
+  std::string others;
+  for (const std::string& id : stores) {
+    if (id != store_id) others += (others.empty() ? "" : ", ") + id;
+  }
+  if (!others.empty()) {
+    return Fail(ErrorCode::kConflict,
+                "artifact folder '" + artifacts.root().string() +
+                    "' also keeps the bundles of other stores (" + others + "; this store is " +
+                    store_id + "): collecting it would delete theirs, so nothing was removed");
+  }
+  HONE_TRY(artifacts.Claim(store_id));
   HONE_ASSIGN_OR_RETURN(auto keep, meta.ReferencedDigests());
   return artifacts.RemoveExcept(keep, grace);
 }

@@ -29,7 +29,8 @@ Result<CheckReport> CheckStore(store::MetaStore& meta, const store::ArtifactStor
 /// The audit chain alone (`hone audit verify`): its problems, empty when intact.
 Result<std::vector<std::string>> VerifyAudit(store::MetaStore& meta, size_t* records = nullptr);
 
-/// Removes blobs no version or run refers to, sparing those younger than `grace`.
+/// Removes blobs no version or run refers to, sparing those younger than `grace`. Refuses
+/// (kConflict, removing nothing) when the folder also keeps another store's blobs.
 Result<store::ArtifactStore::Removed> CollectGarbage(store::MetaStore& meta,
                                                      const store::ArtifactStore& artifacts,
                                                      std::chrono::seconds grace);

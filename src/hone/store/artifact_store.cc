@@ -1,10 +1,13 @@
 #include "hone/store/artifact_store.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hone/core/digest.h"
 
@@ -126,6 +129,41 @@ Result<std::vector<std::string>> ArtifactStore::Verify() const {
     }
   }
   return bad;
+}
+
+Result<std::set<std::string, std::less<>>> ArtifactStore::Claimants() const {
+  std::set<std::string, std::less<>> ids;
+  const fs::path path = root_ / "stores";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return ids;
+  HONE_ASSIGN_OR_RETURN(std::string text, core::ReadFile(path));
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) ids.insert(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return ids;
+}
+
+Result<void> ArtifactStore::Claim(std::string_view store_id) const {
+  HONE_ASSIGN_OR_RETURN(auto ids, Claimants());
+  if (ids.contains(store_id)) return {};
+  const fs::path path = root_ / "stores";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Fail(ErrorCode::kIo,
+                "cannot record the store in '" + path.string() + "': " + std::strerror(errno));
+  }
+  const std::string line = std::string(store_id) + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || !synced) {
+    return Fail(ErrorCode::kIo, "cannot record the store in '" + path.string() + "'");
+  }
+  return {};
 }
 
 Result<ArtifactStore::Removed> ArtifactStore::RemoveExcept(

@@ -51,6 +51,12 @@ class ArtifactStore {
   /// The digests of blobs whose bytes no longer match their name.
   Result<std::vector<std::string>> Verify() const;
 
+  /// Records that the store `store_id` keeps blobs here (in the folder's `stores` file), once.
+  /// Appends are atomic, so concurrent writers never lose each other's line.
+  Result<void> Claim(std::string_view store_id) const;
+  /// The stores that have put blobs here, as Claim recorded them.
+  Result<std::set<std::string, std::less<>>> Claimants() const;
+
   struct Removed {
     size_t blobs = 0;
     size_t temp_files = 0;  // left by writes that were interrupted

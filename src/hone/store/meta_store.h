@@ -225,6 +225,10 @@ class MetaStore {
   // --- audit and housekeeping ---
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) = 0;
   virtual Result<std::optional<AuditHead>> GetAuditHead() = 0;
+  /// This store's identity: 32 hex characters made on first use and kept for good. An artifact
+  /// folder records the stores that put blobs in it, so that `hone gc` of one store never
+  /// removes another's.
+  virtual Result<std::string> StoreId() = 0;
   /// Every artifact digest a version or a run refers to (what `hone gc` keeps).
   virtual Result<std::set<std::string, std::less<>>> ReferencedDigests() = 0;
 };

@@ -58,6 +58,7 @@ class PostgresMetaStore final : public MetaStore {
 
   Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
   Result<std::optional<AuditHead>> GetAuditHead() override;
+  Result<std::string> StoreId() override;
   Result<std::set<std::string, std::less<>>> ReferencedDigests() override;
 
  private:

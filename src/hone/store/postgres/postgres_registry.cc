@@ -78,6 +78,10 @@ constexpr Statement kAudit{"audit",
                            "hash FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"};
 constexpr Statement kAuditHead{"audit_head",
                                "SELECT value FROM hone_meta WHERE key = 'audit_head'"};
+constexpr Statement kStoreId{"store_id", "SELECT value FROM hone_meta WHERE key = 'store_id'"};
+constexpr Statement kMakeStoreId{"make_store_id",
+                                 "INSERT INTO hone_meta (key, value) VALUES ('store_id', $1) "
+                                 "ON CONFLICT (key) DO NOTHING"};
 
 std::string Subject(std::string_view model, int64_t version) {
   return std::string(model) + "/" + std::to_string(version);
@@ -344,6 +348,15 @@ Result<std::vector<AuditRecord>> PostgresMetaStore::ListAudit(const AuditQuery& 
                                     Text(row[8])});
     }
     return records;
+  });
+}
+
+Result<std::string> PostgresMetaStore::StoreId() {
+  return conn_->Write([&](pqxx::work& tx) -> Result<std::string> {
+    const pqxx::result found = Exec(tx, kStoreId);
+    if (!found.empty()) return Text(found[0][0]);
+    Exec(tx, kMakeStoreId, NewRunId());
+    return Text(Exec(tx, kStoreId)[0][0]);
   });
 }
 

@@ -46,6 +46,7 @@ class SqliteMetaStore final : public MetaStore {
 
   Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
   Result<std::optional<AuditHead>> GetAuditHead() override;
+  Result<std::string> StoreId() override;
   Result<std::set<std::string, std::less<>>> ReferencedDigests() override;
 
  private:

@@ -382,6 +382,28 @@ Result<std::optional<AuditHead>> SqliteMetaStore::GetAuditHead() {
   return std::optional<AuditHead>(std::move(head));
 }
 
+Result<std::string> SqliteMetaStore::StoreId() {
+  {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT value FROM hone_meta WHERE key = 'store_id'"));
+    HONE_ASSIGN_OR_RETURN(bool found, s->Step());
+    if (found) return s->Text(0);
+  }
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("INSERT OR IGNORE INTO hone_meta (key, value) "
+                                             "VALUES ('store_id', ?)"));
+    HONE_TRY(s->Bind(1, NewRunId()).Run());
+  }
+  std::string id;
+  {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT value FROM hone_meta WHERE key = 'store_id'"));
+    HONE_TRY(s->Step());
+    id = s->Text(0);
+  }
+  HONE_TRY(tx.Commit());
+  return id;
+}
+
 Result<std::set<std::string, std::less<>>> SqliteMetaStore::ReferencedDigests() {
   HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT bundle_digest FROM versions UNION "
                                            "SELECT digest FROM run_artifacts"));

@@ -401,6 +401,33 @@ TYPED_TEST_P(MetaStoreConformance, ReferencedDigestsCoverVersionsAndRunArtifacts
             (std::set<std::string, std::less<>>{std::string(64, '7'), std::string(64, '8')}));
 }
 
+TYPED_TEST_P(MetaStoreConformance, StoreIdIsMadeOnceAndKept) {
+  auto id = this->store_->StoreId();
+  ASSERT_TRUE(id) << id.error().message();
+  EXPECT_EQ(id->size(), 32u);
+  auto again = this->Open()->StoreId();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *id);
+  // Processes asking a fresh store for the first time at once agree on one id: each records
+  // the id it got as the command of a run.
+  this->backend_.TearDown();
+  this->backend_.SetUp();
+  int asked = this->InChildren(4, [](MetaStore& store, int) {
+    auto mine = store.StoreId();
+    return mine && store.CreateRun(RunStart{.command = *mine, .host = "h", .user = "u"});
+  });
+  EXPECT_EQ(asked, 4);
+  auto fresh = this->Open();
+  ASSERT_NE(fresh, nullptr);
+  auto first = fresh->StoreId();
+  ASSERT_TRUE(first);
+  EXPECT_NE(*first, *id);  // another store, another id
+  auto runs = fresh->ListRuns({});
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 4u);
+  for (const Run& run : *runs) EXPECT_EQ(run.start.command, *first);
+}
+
 TYPED_TEST_P(MetaStoreConformance, ConcurrentProcessesRegisterWithoutGapsOrDuplicates) {
   constexpr int kProcesses = 8;
   constexpr int kEach = 50;
@@ -532,7 +559,7 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformance, RunKeepsEverythingItLogged,
                             AliasMovesAreHistoryAndCompareAndSwap, AuditLogChainsEveryChange,
                             ReferencedDigestsCoverVersionsAndRunArtifacts,
                             ConcurrentProcessesRegisterWithoutGapsOrDuplicates,
-                            OnlyOneOfRacingCompareAndSwapsWins,
+                            OnlyOneOfRacingCompareAndSwapsWins, StoreIdIsMadeOnceAndKept,
                             SurvivesWritersKilledAtRandomMoments);
 
 }  // namespace hone::store::testing
