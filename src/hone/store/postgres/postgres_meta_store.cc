@@ -12,6 +12,7 @@
 #include "hone/store/postgres/connection.h"
 #include "hone/store/postgres/queries.h"
 #include "hone/store/postgres/schema.h"
+#include "hone/store/store_errors.h"
 
 namespace hone::store::postgres {
 namespace {
@@ -197,7 +198,7 @@ Result<void> PostgresMetaStore::EndRun(std::string_view run_id, RunStatus status
   return conn_->Write([&](pqxx::work& tx) -> Result<void> {
     if (Exec(tx, kEndRun, std::string(run_id), RunStatusName(status), end_ms).affected_rows() ==
         0) {
-      return Fail(ErrorCode::kNotFound, "unknown run '" + std::string(run_id) + "'");
+      return Fail(UnknownRun(run_id));
     }
     return {};
   });
@@ -254,12 +255,7 @@ Result<void> PostgresMetaStore::LogArtifact(std::string_view run_id, const RunAr
 }
 
 Result<Run> PostgresMetaStore::GetRun(std::string_view id_or_prefix) {
-  if (id_or_prefix.size() < 4 || id_or_prefix.size() > 32 ||
-      id_or_prefix.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "run '" + std::string(id_or_prefix) +
-                    "' is not a run id: use 4 to 32 lower-case hex characters of one");
-  }
+  HONE_TRY(CheckRunIdPrefix(id_or_prefix));
   const std::string prefix(id_or_prefix);
   return conn_->Read([&](ReadTx& tx) -> Result<Run> {
     std::vector<Run> matches;
@@ -267,12 +263,11 @@ Result<Run> PostgresMetaStore::GetRun(std::string_view id_or_prefix) {
       HONE_ASSIGN_OR_RETURN(Run run, ReadRun(row));
       matches.push_back(std::move(run));
     }
-    if (matches.empty()) return Fail(ErrorCode::kNotFound, "unknown run '" + prefix + "'");
+    if (matches.empty()) return Fail(UnknownRun(prefix));
     if (matches.size() > 1) {
       std::vector<std::string> ids;
       for (const Run& r : matches) ids.push_back(r.id);
-      return Fail(ErrorCode::kInvalidArgument,
-                  "run prefix '" + prefix + "' matches several runs: " + Join(ids));
+      return Fail(AmbiguousRunPrefix(prefix, ids));
     }
     FillRunDetails(tx, matches, /*all_metrics=*/true);
     return std::move(matches[0]);

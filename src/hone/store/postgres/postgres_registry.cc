@@ -10,6 +10,7 @@
 #include "hone/store/postgres/postgres_meta_store.h"
 #include "hone/store/postgres/queries.h"
 #include "hone/store/postgres/schema.h"
+#include "hone/store/store_errors.h"
 #include "hone/store/version_fields.h"
 
 namespace hone::store::postgres {
@@ -83,10 +84,6 @@ constexpr Statement kMakeStoreId{"make_store_id",
                                  "INSERT INTO hone_meta (key, value) VALUES ('store_id', $1) "
                                  "ON CONFLICT (key) DO NOTHING"};
 
-std::string Subject(std::string_view model, int64_t version) {
-  return std::string(model) + "/" + std::to_string(version);
-}
-
 Result<ModelVersion> ReadVersion(const pqxx::row& row) {
   ModelVersion v;
   v.model = Text(row[0]);
@@ -97,7 +94,7 @@ Result<ModelVersion> ReadVersion(const pqxx::row& row) {
   v.code_commit = OptText(row[5]);
   v.code_dirty = OptBool(row[6]);
   v.config_digest = OptText(row[7]);
-  const std::string where = "version " + Subject(v.model, v.version);
+  const std::string where = "version " + VersionSubject(v.model, v.version);
   HONE_ASSIGN_OR_RETURN(v.params, DecodeParams(Text(row[8]), where + " params"));
   HONE_ASSIGN_OR_RETURN(v.metrics, DecodeMetrics(Text(row[9]), where + " metrics"));
   v.parent = OptInt(row[10]);
@@ -114,8 +111,7 @@ Result<Model> RequireModel(Tx& tx, std::string_view model) {
   if (!found.empty()) return Model{Text(found[0][0]), Int(found[0][1]), Int(found[0][2]), {}};
   std::vector<std::string> known;
   for (const pqxx::row& row : Exec(tx, kSomeModelNames)) known.push_back(Text(row[0]));
-  return Fail(ErrorCode::kNotFound,
-              "unknown model '" + std::string(model) + "'; known: " + Join(known));
+  return Fail(UnknownModel(model, known));
 }
 
 std::optional<int64_t> AliasTarget(Tx& tx, std::string_view model, std::string_view alias) {
@@ -142,9 +138,7 @@ Result<ModelVersion> VersionOf(Tx& tx, std::string_view model, int64_t version) 
   HONE_ASSIGN_OR_RETURN(Model m, RequireModel(tx, model));
   const pqxx::result found = Exec(tx, kVersion, std::string(model), version);
   if (found.empty()) {
-    return Fail(ErrorCode::kNotFound, "model '" + std::string(model) + "' has no version " +
-                                          std::to_string(version) + "; versions are 1.." +
-                                          std::to_string(m.latest_version));
+    return Fail(UnknownVersion(model, version, m.latest_version));
   }
   HONE_ASSIGN_OR_RETURN(ModelVersion v, ReadVersion(found[0]));
   for (const auto& [alias, target] : AliasesOf(tx, model)) {
@@ -184,8 +178,7 @@ Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, cons
     Exec(tx, kUpsertModel, nv.model, now, v.version);
     if (nv.parent) {
       if (*nv.parent < 1 || *nv.parent >= v.version) {
-        return Fail(ErrorCode::kNotFound, "parent version " + std::to_string(*nv.parent) +
-                                              " of model '" + nv.model + "' does not exist");
+        return Fail(UnknownParent(nv.model, *nv.parent));
       }
       v.parent = nv.parent;
     } else {
@@ -208,7 +201,7 @@ Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, cons
     AppendAudit(tx, AuditRecord{.ts_ms = now,
                                 .actor = actor.name,
                                 .action = "register",
-                                .subject = Subject(v.model, v.version),
+                                .subject = VersionSubject(v.model, v.version),
                                 .before = "null",
                                 .after = VersionAuditJson(v)});
     return v;
@@ -278,9 +271,7 @@ Result<int64_t> PostgresMetaStore::ResolveAlias(std::string_view model, std::str
     if (std::optional<int64_t> target = AliasTarget(tx, model, alias)) return *target;
     HONE_TRY(RequireModel(tx, model));
     HONE_TRY(CheckName("alias", alias));
-    return Fail(ErrorCode::kNotFound, "unknown alias '" + std::string(alias) + "' for model '" +
-                                          std::string(model) +
-                                          "'; known: " + Join(Names(AliasesOf(tx, model))));
+    return Fail(UnknownAlias(model, alias, Names(AliasesOf(tx, model))));
   });
 }
 
@@ -292,17 +283,10 @@ Result<AliasMove> PostgresMetaStore::MoveAlias(const AliasChange& c) {
     HONE_TRY(RequireModel(tx, c.model));
     if (c.to) HONE_TRY(VersionOf(tx, c.model, *c.to));
     const std::optional<int64_t> from = AliasTarget(tx, c.model, c.alias);
-    auto where = [](std::optional<int64_t> v) {
-      return v ? "version " + std::to_string(*v) : std::string("nothing");
-    };
-    if (c.expect && *c.expect != from) {
-      return Fail(ErrorCode::kConflict,
-                  "alias '" + c.alias + "' of model '" + c.model + "' points at " + where(from) +
-                      ", not " + where(*c.expect) + " as expected: someone moved it first");
-    }
+    if (c.expect && *c.expect != from)
+      return Fail(AliasMovedFirst(c.model, c.alias, from, *c.expect));
     if (!c.to && !from) {
-      return Fail(ErrorCode::kNotFound, "unknown alias '" + c.alias + "' for model '" + c.model +
-                                            "'; known: " + Join(Names(AliasesOf(tx, c.model))));
+      return Fail(UnknownAlias(c.model, c.alias, Names(AliasesOf(tx, c.model))));
     }
     AliasMove move{0, c.model, c.alias, from, c.to, c.action, NowMs(), c.actor.name};
     if (c.to) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "hone/store/store_errors.h"
+
 namespace hone::store::postgres {
 namespace {
 
@@ -14,7 +16,7 @@ constexpr Statement kRunExists{"run_exists", "SELECT 1 FROM runs WHERE id = $1 F
 
 Result<void> RequireRun(pqxx::transaction_base& tx, std::string_view run_id) {
   if (Exec(tx, kRunExists, std::string(run_id)).empty()) {
-    return Fail(ErrorCode::kNotFound, "unknown run '" + std::string(run_id) + "'");
+    return Fail(UnknownRun(run_id));
   }
   return {};
 }
@@ -41,12 +43,6 @@ std::string TextArray(const std::vector<std::string>& values) {
 int64_t SqlCount(size_t n) {
   return static_cast<int64_t>(
       std::min<size_t>(n, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
-}
-
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "(none)" : out;
 }
 
 }  // namespace hone::store::postgres

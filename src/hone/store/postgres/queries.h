@@ -27,9 +27,6 @@ void AppendArrayText(std::string& out, std::string_view value);
 /// A LIMIT or OFFSET value: size_t may exceed bigint.
 int64_t SqlCount(size_t n);
 
-/// "a, b, c" for messages; "(none)" when empty.
-std::string Join(const std::vector<std::string>& names);
-
 }  // namespace hone::store::postgres
 
 #endif  // HONE_STORE_POSTGRES_QUERIES_H_

@@ -3,6 +3,7 @@
 #include "hone/store/sqlite/sqlite_meta_store.h"
 
 #include "hone/store/sqlite/schema.h"
+#include "hone/store/store_errors.h"
 
 namespace hone::store::sqlite {
 
@@ -17,7 +18,7 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::Open(const std::filesy
 Result<void> SqliteMetaStore::RequireRun(std::string_view run_id) {
   HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT 1 FROM runs WHERE id = ?"));
   HONE_ASSIGN_OR_RETURN(bool found, s->Bind(1, run_id).Step());
-  if (!found) return Fail(ErrorCode::kNotFound, "unknown run '" + std::string(run_id) + "'");
+  if (!found) return Fail(UnknownRun(run_id));
   return {};
 }
 
@@ -43,7 +44,7 @@ Result<void> SqliteMetaStore::EndRun(std::string_view run_id, RunStatus status, 
   HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("UPDATE runs SET status = ?, end_ms = ? WHERE id = ?"));
   HONE_TRY(s->Bind(1, RunStatusName(status)).Bind(2, end_ms).Bind(3, run_id).Run());
   if (db_.Changes() == 0) {
-    return Fail(ErrorCode::kNotFound, "unknown run '" + std::string(run_id) + "'");
+    return Fail(UnknownRun(run_id));
   }
   return {};
 }
@@ -130,9 +131,11 @@ Result<void> SqliteMetaStore::LogArtifact(std::string_view run_id, const RunArti
 }
 
 namespace {
-constexpr const char* kRunColumns =
-    "id, command, status, start_ms, end_ms, host, user, code_commit, code_dirty, "
-    "config_digest, data_digest";
+// The columns ReadRun reads, in its order; a literal, so that queries stay literals (the
+// statement cache is keyed by their address).
+#define HONE_RUN_COLUMNS                                                         \
+  "id, command, status, start_ms, end_ms, host, user, code_commit, code_dirty, " \
+  "config_digest, data_digest"
 
 Result<Run> ReadRun(const Statement& s) {
   Run r;
@@ -201,21 +204,15 @@ Result<void> SqliteMetaStore::FillRunDetails(Run& run, bool all_metrics) {
 }
 
 Result<Run> SqliteMetaStore::GetRun(std::string_view id_or_prefix) {
-  if (id_or_prefix.size() < 4 || id_or_prefix.size() > 32 ||
-      id_or_prefix.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "run '" + std::string(id_or_prefix) +
-                    "' is not a run id: use 4 to 32 lower-case hex characters of one");
-  }
+  HONE_TRY(CheckRunIdPrefix(id_or_prefix));
   // A range on the primary key, not LIKE: prefixes use the index.
   std::string upper(id_or_prefix);
   upper.push_back('g');  // sorts after every hex digit
   std::vector<Run> matches;
   {
-    HONE_ASSIGN_OR_RETURN(
-        auto s, db_.Cached("SELECT id, command, status, start_ms, end_ms, host, user, "
-                           "code_commit, code_dirty, config_digest, data_digest FROM runs "
-                           "WHERE id >= ? AND id < ? ORDER BY id LIMIT 6"));
+    HONE_ASSIGN_OR_RETURN(auto s,
+                          db_.Cached("SELECT " HONE_RUN_COLUMNS
+                                     " FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6"));
     s->Bind(1, id_or_prefix).Bind(2, upper);
     while (true) {
       HONE_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -224,16 +221,11 @@ Result<Run> SqliteMetaStore::GetRun(std::string_view id_or_prefix) {
       matches.push_back(std::move(run));
     }
   }
-  if (matches.empty()) {
-    return Fail(ErrorCode::kNotFound, "unknown run '" + std::string(id_or_prefix) + "'");
-  }
+  if (matches.empty()) return Fail(UnknownRun(id_or_prefix));
   if (matches.size() > 1) {
     std::vector<std::string> ids;
     for (const Run& r : matches) ids.push_back(r.id);
-    std::string list;
-    for (const std::string& run_id : ids) list += (list.empty() ? "" : ", ") + run_id;
-    return Fail(ErrorCode::kInvalidArgument,
-                "run prefix '" + std::string(id_or_prefix) + "' matches several runs: " + list);
+    return Fail(AmbiguousRunPrefix(id_or_prefix, ids));
   }
   HONE_TRY(FillRunDetails(matches[0], /*all_metrics=*/true));
   return std::move(matches[0]);
@@ -243,11 +235,9 @@ Result<std::vector<Run>> SqliteMetaStore::ListRuns(const RunQuery& query) {
   std::vector<Run> runs;
   {
     HONE_ASSIGN_OR_RETURN(
-        auto s,
-        db_.Cached("SELECT id, command, status, start_ms, end_ms, host, user, code_commit, "
-                   "code_dirty, config_digest, data_digest FROM runs WHERE ?1 IS NULL OR id IN "
-                   "(SELECT run_id FROM versions WHERE model = ?1) "
-                   "ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3"));
+        auto s, db_.Cached("SELECT " HONE_RUN_COLUMNS " FROM runs WHERE ?1 IS NULL OR id IN "
+                           "(SELECT run_id FROM versions WHERE model = ?1) "
+                           "ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3"));
     s->Bind(1, query.model).Bind(2, static_cast<int64_t>(query.limit));
     s->Bind(3, static_cast<int64_t>(query.offset));
     while (true) {
@@ -260,5 +250,7 @@ Result<std::vector<Run>> SqliteMetaStore::ListRuns(const RunQuery& query) {
   for (Run& run : runs) HONE_TRY(FillRunDetails(run, /*all_metrics=*/false));
   return runs;
 }
+
+#undef HONE_RUN_COLUMNS
 
 }  // namespace hone::store::sqlite

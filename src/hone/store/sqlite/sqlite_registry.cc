@@ -3,20 +3,11 @@
 
 #include "hone/store/audit.h"
 #include "hone/store/sqlite/sqlite_meta_store.h"
+#include "hone/store/store_errors.h"
 #include "hone/store/version_fields.h"
 
 namespace hone::store::sqlite {
 namespace {
-
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "(none)" : out;
-}
-
-std::string Subject(std::string_view model, int64_t version) {
-  return std::string(model) + "/" + std::to_string(version);
-}
 
 constexpr const char* kVersionColumns =
     "model, version, bundle_digest, run_id, data_digest, code_commit, code_dirty, "
@@ -32,7 +23,7 @@ Result<ModelVersion> ReadVersion(const Statement& s) {
   v.code_commit = s.OptText(5);
   if (!s.IsNull(6)) v.code_dirty = s.Int(6) != 0;
   v.config_digest = s.OptText(7);
-  const std::string where = "version " + Subject(v.model, v.version);
+  const std::string where = "version " + VersionSubject(v.model, v.version);
   HONE_ASSIGN_OR_RETURN(v.params, DecodeParams(s.Text(8), where + " params"));
   HONE_ASSIGN_OR_RETURN(v.metrics, DecodeMetrics(s.Text(9), where + " metrics"));
   v.parent = s.OptInt(10);
@@ -58,8 +49,7 @@ Result<void> SqliteMetaStore::RequireModel(std::string_view model) {
     if (!row) break;
     known.push_back(all->Text(0));
   }
-  return Fail(ErrorCode::kNotFound,
-              "unknown model '" + std::string(model) + "'; known: " + Join(known));
+  return Fail(UnknownModel(model, known));
 }
 
 Result<std::optional<int64_t>> SqliteMetaStore::AliasTarget(std::string_view model,
@@ -138,8 +128,7 @@ Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const 
   }
   if (nv.parent) {
     if (*nv.parent < 1 || *nv.parent >= v.version) {
-      return Fail(ErrorCode::kNotFound, "parent version " + std::to_string(*nv.parent) +
-                                            " of model '" + nv.model + "' does not exist");
+      return Fail(UnknownParent(nv.model, *nv.parent));
     }
     v.parent = nv.parent;
   } else {
@@ -174,8 +163,8 @@ Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const 
     s->Bind(11, v.parent).Bind(12, v.description).Bind(13, v.created_ms).Bind(14, v.created_by);
     HONE_TRY(s->Run());
   }
-  HONE_TRY(AppendAudit(actor, "register", Subject(v.model, v.version), "null", VersionAuditJson(v),
-                       now));
+  HONE_TRY(AppendAudit(actor, "register", VersionSubject(v.model, v.version), "null",
+                       VersionAuditJson(v), now));
   HONE_TRY(tx.Commit());
   return v;
 }
@@ -236,9 +225,7 @@ Result<ModelVersion> SqliteMetaStore::GetVersion(std::string_view model, int64_t
   }
   if (!found) {
     HONE_ASSIGN_OR_RETURN(Model m, GetModel(model));
-    return Fail(ErrorCode::kNotFound, "model '" + std::string(model) + "' has no version " +
-                                          std::to_string(version) + "; versions are 1.." +
-                                          std::to_string(m.latest_version));
+    return Fail(UnknownVersion(model, version, m.latest_version));
   }
   HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT alias FROM aliases WHERE model = ? AND "
                                            "version = ? ORDER BY alias"));
@@ -293,8 +280,7 @@ Result<int64_t> SqliteMetaStore::ResolveAlias(std::string_view model, std::strin
   HONE_TRY(RequireModel(model));
   HONE_TRY(CheckName("alias", alias));
   HONE_ASSIGN_OR_RETURN(std::vector<std::string> known, AliasNames(model));
-  return Fail(ErrorCode::kNotFound, "unknown alias '" + std::string(alias) + "' for model '" +
-                                        std::string(model) + "'; known: " + Join(known));
+  return Fail(UnknownAlias(model, alias, known));
 }
 
 Result<AliasMove> SqliteMetaStore::MoveAlias(const AliasChange& c) {
@@ -304,18 +290,11 @@ Result<AliasMove> SqliteMetaStore::MoveAlias(const AliasChange& c) {
   HONE_TRY(RequireModel(c.model));
   if (c.to) HONE_TRY(GetVersion(c.model, *c.to));
   HONE_ASSIGN_OR_RETURN(std::optional<int64_t> from, AliasTarget(c.model, c.alias));
-  auto where = [](std::optional<int64_t> v) {
-    return v ? "version " + std::to_string(*v) : std::string("nothing");
-  };
-  if (c.expect && *c.expect != from) {
-    return Fail(ErrorCode::kConflict,
-                "alias '" + c.alias + "' of model '" + c.model + "' points at " + where(from) +
-                    ", not " + where(*c.expect) + " as expected: someone moved it first");
-  }
+  if (c.expect && *c.expect != from)
+    return Fail(AliasMovedFirst(c.model, c.alias, from, *c.expect));
   if (!c.to && !from) {
     HONE_ASSIGN_OR_RETURN(std::vector<std::string> known, AliasNames(c.model));
-    return Fail(ErrorCode::kNotFound, "unknown alias '" + c.alias + "' for model '" + c.model +
-                                          "'; known: " + Join(known));
+    return Fail(UnknownAlias(c.model, c.alias, known));
   }
   AliasMove move{0, c.model, c.alias, from, c.to, c.action, NowMs(), c.actor.name};
   if (c.to) {

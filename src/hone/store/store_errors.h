@@ -1,0 +1,37 @@
+// The errors every MetaStore backend reports, written once so that both say the same thing in
+// the same words (the conformance suite and the end-to-end tests check the wording).
+#ifndef HONE_STORE_STORE_ERRORS_H_
+#define HONE_STORE_STORE_ERRORS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hone/core/error.h"
+
+namespace hone::store {
+
+/// "a, b, c", or "(none)".
+std::string JoinNames(const std::vector<std::string>& names);
+/// How a version is named in messages and the audit log: "churn/3".
+std::string VersionSubject(std::string_view model, int64_t version);
+
+/// GetRun's argument must be 4 to 32 lower-case hex characters (kInvalidArgument otherwise).
+Result<void> CheckRunIdPrefix(std::string_view id_or_prefix);
+Error UnknownRun(std::string_view id);
+Error AmbiguousRunPrefix(std::string_view prefix, const std::vector<std::string>& matches);
+
+Error UnknownModel(std::string_view model, const std::vector<std::string>& known);
+Error UnknownVersion(std::string_view model, int64_t version, int64_t latest);
+Error UnknownParent(std::string_view model, int64_t parent);
+Error UnknownAlias(std::string_view model, std::string_view alias,
+                   const std::vector<std::string>& known);
+/// A compare-and-swap on an alias that lost: it points at `now`, not `expected`.
+Error AliasMovedFirst(std::string_view model, std::string_view alias, std::optional<int64_t> now,
+                      std::optional<int64_t> expected);
+
+}  // namespace hone::store
+
+#endif  // HONE_STORE_STORE_ERRORS_H_
