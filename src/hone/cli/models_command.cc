@@ -226,30 +226,27 @@ Action AddModelsCommand(CLI::App& app) {
   auto f = std::make_shared<ModelsFlags>();
   CLI::App* cmd = app.add_subcommand("models", "Registered models and their versions");
   cmd->require_subcommand(1);
-  auto common = [&](CLI::App* sub) {
-    AddStoreFlags(sub, f->store);
-    sub->add_flag("--json", f->json, "Print one JSON object instead of text");
-  };
-  common(cmd->add_subcommand("list", "Every registered model with its aliases"));
+  AddStoreCommandFlags(cmd->add_subcommand("list", "Every registered model with its aliases"),
+                       f->store, f->json);
   CLI::App* show = cmd->add_subcommand("show", "A model, its aliases and latest version");
   show->add_option("NAME", f->name, "Model name")->required();
-  common(show);
+  AddStoreCommandFlags(show, f->store, f->json);
   CLI::App* versions = cmd->add_subcommand("versions", "A model's versions");
   versions->add_option("NAME", f->name, "Model name")->required();
   versions->add_option("--limit", f->limit, "At most this many (0 = all)");
   versions->add_flag("--newest-first", f->newest_first, "Newest version first");
-  common(versions);
+  AddStoreCommandFlags(versions, f->store, f->json);
   CLI::App* diff = cmd->add_subcommand("diff", "Parameter, metric, data and code differences");
   diff->add_option("A B", f->refs, "Two versions: NAME/VERSION, NAME@ALIAS, models:/…")
       ->required()
       ->expected(2);
-  common(diff);
+  AddStoreCommandFlags(diff, f->store, f->json);
   CLI::App* lineage = cmd->add_subcommand(
       "lineage", "Where a version came from: run, data, code, parents, releases");
   lineage->add_option("VERSION", f->refs, "NAME/VERSION, NAME@ALIAS or models:/…")
       ->required()
       ->expected(1);
-  common(lineage);
+  AddStoreCommandFlags(lineage, f->store, f->json);
   return [f, cmd](Io& io) { return RunModels(io, cmd, *f); };
 }
 

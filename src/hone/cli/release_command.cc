@@ -102,8 +102,7 @@ Action AddPromoteCommand(CLI::App& app) {
   cmd->add_option("--expect", f->expect,
                   "Only if the alias points at this version now (or 'none': does not exist); "
                   "otherwise fail, because someone moved it first");
-  AddStoreFlags(cmd, f->store);
-  cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
+  AddStoreCommandFlags(cmd, f->store, f->json);
   return [f](Io& io) { return RunRelease(io, "promote", *f); };
 }
 
@@ -113,8 +112,7 @@ Action AddRollbackCommand(CLI::App& app) {
       app.add_subcommand("rollback", "Move an alias back to the version it pointed at before");
   cmd->add_option("NAME", f->model, "Model name")->required();
   cmd->add_option("--alias", f->alias, "Alias to move back")->capture_default_str();
-  AddStoreFlags(cmd, f->store);
-  cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
+  AddStoreCommandFlags(cmd, f->store, f->json);
   return [f](Io& io) { return RunRelease(io, "rollback", *f); };
 }
 
@@ -131,8 +129,7 @@ Action AddAliasCommand(CLI::App& app) {
   del->add_option("ALIAS", f->alias, "Alias")->required();
   for (CLI::App* sub : {set, del}) {
     sub->add_option("--expect", f->expect, "Only if the alias points at this version now");
-    AddStoreFlags(sub, f->store);
-    sub->add_flag("--json", f->json, "Print one JSON object instead of text");
+    AddStoreCommandFlags(sub, f->store, f->json);
   }
   return [f, cmd](Io& io) {
     return RunRelease(io, "alias " + cmd->get_subcommands().front()->get_name(), *f);

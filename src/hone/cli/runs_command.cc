@@ -194,25 +194,21 @@ Action AddRunsCommand(CLI::App& app) {
   auto f = std::make_shared<RunsFlags>();
   CLI::App* cmd = app.add_subcommand("runs", "Recorded runs: parameters, metrics, lineage");
   cmd->require_subcommand(1);
-  auto common = [&](CLI::App* sub) {
-    AddStoreFlags(sub, f->store);
-    sub->add_flag("--json", f->json, "Print one JSON object instead of text");
-  };
   CLI::App* list = cmd->add_subcommand("list", "Runs, newest first");
   list->add_option("--limit", f->limit, "At most this many")->capture_default_str();
   list->add_option("--offset", f->offset, "Skip this many first");
   list->add_option("--model", f->model, "Only runs that registered a version of this model");
-  common(list);
+  AddStoreCommandFlags(list, f->store, f->json);
   CLI::App* show = cmd->add_subcommand("show", "One run with every metric value");
   show->add_option("RUN", f->ids, "Run id (or a unique prefix of 4+ characters)")
       ->required()
       ->expected(1);
-  common(show);
+  AddStoreCommandFlags(show, f->store, f->json);
   CLI::App* compare = cmd->add_subcommand("compare", "Runs side by side");
   compare->add_option("RUN", f->ids, "Two or more run ids (or unique prefixes)")
       ->required()
       ->expected(2, 100);
-  common(compare);
+  AddStoreCommandFlags(compare, f->store, f->json);
   return [f, cmd](Io& io) { return RunRuns(io, cmd, *f); };
 }
 

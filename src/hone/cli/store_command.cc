@@ -122,8 +122,7 @@ Action AddStoreCommand(CLI::App& app) {
   cmd->require_subcommand(1);
   CLI::App* check = cmd->add_subcommand(
       "check", "Verify every bundle, artifact and blob and the audit chain (exit 1 if not whole)");
-  AddStoreFlags(check, f->store);
-  check->add_flag("--json", f->json, "Print one JSON object instead of text");
+  AddStoreCommandFlags(check, f->store, f->json);
   return [f](Io& io) { return RunCheck(io, *f); };
 }
 
@@ -134,8 +133,7 @@ Action AddGcCommand(CLI::App& app) {
                   "Spare blobs written less than this many seconds ago (a registration in "
                   "flight)")
       ->capture_default_str();
-  AddStoreFlags(cmd, f->store);
-  cmd->add_flag("--json", f->json, "Print one JSON object instead of text");
+  AddStoreCommandFlags(cmd, f->store, f->json);
   return [f](Io& io) { return RunGc(io, *f); };
 }
 
@@ -149,8 +147,7 @@ Action AddAuditCommand(CLI::App& app) {
   list->add_option("--after", f->after, "Only records after this sequence number");
   list->add_option("--limit", f->limit, "At most this many (0 = all)");
   for (CLI::App* sub : {verify, list}) {
-    AddStoreFlags(sub, f->store);
-    sub->add_flag("--json", f->json, "Print one JSON object instead of text");
+    AddStoreCommandFlags(sub, f->store, f->json);
   }
   return [f, cmd](Io& io) {
     return cmd->get_subcommands().front()->get_name() == "verify" ? RunAuditVerify(io, *f)

@@ -29,6 +29,11 @@ void AddStoreFlags(CLI::App* command, StoreFlags& flags) {
                       "HONE_ARTIFACTS");
 }
 
+void AddStoreCommandFlags(CLI::App* command, StoreFlags& flags, bool& json) {
+  AddStoreFlags(command, flags);
+  command->add_flag("--json", json, "Print one JSON object instead of text");
+}
+
 Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create) {
   store::StoreOptions options;
   options.store = flags.store;

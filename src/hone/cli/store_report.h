@@ -21,6 +21,8 @@ struct StoreFlags {
   std::string artifacts;  // --artifacts, else HONE_ARTIFACTS
 };
 void AddStoreFlags(CLI::App* command, StoreFlags& flags);
+/// --store, --artifacts and --json: what every store command takes.
+void AddStoreCommandFlags(CLI::App* command, StoreFlags& flags, bool& json);
 /// Opens the store the flags (or the environment, or the working directory) name.
 Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create);
 
