@@ -255,21 +255,10 @@ TEST_F(PostgresStoreTest, SharedDatabaseIsFineButNotATableOfTheSameName) {
 
 TEST_F(PostgresStoreTest, ProcessesMigratingAtOnceMigrateOnce) {
   constexpr int kProcesses = 6;
-  std::vector<pid_t> pids;
-  for (int i = 0; i < kProcesses; ++i) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      auto store = backend_.Open();
-      _exit(store && (*store)->CreateRun(RunStart{.command = "child"}) ? 0 : 1);
-    }
-    pids.push_back(pid);
-  }
-  int ok = 0;
-  for (pid_t pid : pids) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }
+  int ok = testing::RunInChildren(kProcesses, [&](int) {
+    auto store = backend_.Open();
+    return store && (*store)->CreateRun(RunStart{.command = "child"});
+  });
   EXPECT_EQ(ok, kProcesses);
   EXPECT_EQ(backend_.Scalar("SELECT count(*) FROM runs"), std::to_string(kProcesses));
   EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"), "1");

@@ -33,6 +33,25 @@
 
 namespace hone::store::testing {
 
+/// Runs `body(child)` in `children` forked processes at once; returns how many returned true.
+/// A child must open its own connections: nothing open crosses fork().
+template <typename Body>
+int RunInChildren(int children, Body body) {
+  std::vector<pid_t> pids;
+  for (int c = 0; c < children; ++c) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(body(c) ? 0 : 1);
+    pids.push_back(pid);
+  }
+  int ok = 0;
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  return ok;
+}
+
 template <typename Backend>
 class MetaStoreConformance : public ::testing::Test {
  protected:
@@ -78,22 +97,10 @@ class MetaStoreConformance : public ::testing::Test {
   /// many exited 0.
   template <typename Body>
   int InChildren(int children, Body body) {
-    std::vector<pid_t> pids;
-    for (int c = 0; c < children; ++c) {
-      pid_t pid = fork();
-      if (pid == 0) {
-        auto store = backend_.Open();
-        _exit(store && body(**store, c) ? 0 : 1);
-      }
-      pids.push_back(pid);
-    }
-    int ok = 0;
-    for (pid_t pid : pids) {
-      int status = 0;
-      waitpid(pid, &status, 0);
-      ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
-    return ok;
+    return RunInChildren(children, [&](int child) {
+      auto store = backend_.Open();
+      return store && body(**store, child);
+    });
   }
 
   Backend backend_;
