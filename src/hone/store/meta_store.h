@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hone/core/error.h"
@@ -72,6 +73,8 @@ struct RunQuery {
   size_t limit = 100;  // newest first
   size_t offset = 0;
   std::optional<std::string> model;  // runs that registered a version of this model
+  /// Runs with this tag key set to this value (a pipeline's stage key, a parent run).
+  std::optional<std::pair<std::string, std::string>> tag;
 };
 
 /// A version as it is registered. Everything here is immutable once stored.

@@ -45,8 +45,9 @@ constexpr Statement kRunsByPrefix{"runs_by_prefix",
                                   " FROM runs WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 6"};
 constexpr Statement kListRuns{
     "list_runs", "SELECT " HONE_RUN_COLUMNS
-                 " FROM runs WHERE $1::text IS NULL OR id IN (SELECT run_id FROM versions WHERE "
-                 "model = $1) ORDER BY start_ms DESC, id LIMIT $2 OFFSET $3"};
+                 " FROM runs WHERE ($1::text IS NULL OR id IN (SELECT run_id FROM versions WHERE "
+                 "model = $1)) AND ($4::text IS NULL OR id IN (SELECT run_id FROM tags WHERE "
+                 "key = $4 AND value = $5)) ORDER BY start_ms DESC, id LIMIT $2 OFFSET $3"};
 #undef HONE_RUN_COLUMNS
 
 constexpr Statement kParamsOf{"params_of",
@@ -278,7 +279,9 @@ Result<std::vector<Run>> PostgresMetaStore::ListRuns(const RunQuery& query) {
   return conn_->Read([&](ReadTx& tx) -> Result<std::vector<Run>> {
     std::vector<Run> runs;
     for (const pqxx::row& row :
-         Exec(tx, kListRuns, query.model, SqlCount(query.limit), SqlCount(query.offset))) {
+         Exec(tx, kListRuns, query.model, SqlCount(query.limit), SqlCount(query.offset),
+              query.tag ? std::optional<std::string>(query.tag->first) : std::nullopt,
+              query.tag ? std::optional<std::string>(query.tag->second) : std::nullopt)) {
       HONE_ASSIGN_OR_RETURN(Run run, ReadRun(row));
       runs.push_back(std::move(run));
     }

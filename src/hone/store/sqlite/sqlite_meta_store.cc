@@ -2,6 +2,8 @@
 // The registry half is in sqlite_registry.cc.
 #include "hone/store/sqlite/sqlite_meta_store.h"
 
+#include <tuple>
+
 #include "hone/store/sqlite/schema.h"
 #include "hone/store/store_errors.h"
 
@@ -235,11 +237,15 @@ Result<std::vector<Run>> SqliteMetaStore::ListRuns(const RunQuery& query) {
   std::vector<Run> runs;
   {
     HONE_ASSIGN_OR_RETURN(
-        auto s, db_.Cached("SELECT " HONE_RUN_COLUMNS " FROM runs WHERE ?1 IS NULL OR id IN "
-                           "(SELECT run_id FROM versions WHERE model = ?1) "
+        auto s, db_.Cached("SELECT " HONE_RUN_COLUMNS " FROM runs WHERE (?1 IS NULL OR id IN "
+                           "(SELECT run_id FROM versions WHERE model = ?1)) AND (?4 IS NULL OR id "
+                           "IN (SELECT run_id FROM tags WHERE key = ?4 AND value = ?5)) "
                            "ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3"));
     s->Bind(1, query.model).Bind(2, static_cast<int64_t>(query.limit));
     s->Bind(3, static_cast<int64_t>(query.offset));
+    std::optional<std::string> tag_key, tag_value;
+    if (query.tag) std::tie(tag_key, tag_value) = *query.tag;
+    s->Bind(4, tag_key).Bind(5, tag_value);
     while (true) {
       HONE_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;

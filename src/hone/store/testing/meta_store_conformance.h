@@ -203,6 +203,19 @@ TYPED_TEST_P(MetaStoreConformance, ListRunsNewestFirstWithLatestMetrics) {
   ASSERT_TRUE(of_model);
   ASSERT_EQ(of_model->size(), 1u);
   EXPECT_EQ((*of_model)[0].id, ids[2]);
+
+  ASSERT_TRUE(s.SetTags(ids[1], {{"hone.input_key", "abc"}, {"other", "x"}}));
+  ASSERT_TRUE(s.SetTags(ids[4], {{"hone.input_key", "abc"}}));
+  ASSERT_TRUE(s.SetTags(ids[0], {{"hone.input_key", "abd"}, {"x", "abc"}}));
+  auto tagged = s.ListRuns({.limit = 10, .offset = 0, .tag = std::pair{"hone.input_key", "abc"}});
+  ASSERT_TRUE(tagged) << tagged.error().message();
+  ASSERT_EQ(tagged->size(), 2u);
+  EXPECT_EQ((*tagged)[0].id, ids[4]);
+  EXPECT_EQ((*tagged)[1].id, ids[1]);
+  auto both = s.ListRuns(
+      {.limit = 10, .offset = 0, .model = "churn", .tag = std::pair{"hone.input_key", "abc"}});
+  ASSERT_TRUE(both);
+  EXPECT_TRUE(both->empty());
 }
 
 TYPED_TEST_P(MetaStoreConformance, MetricBatchIsWholeAndKeepsOrder) {
