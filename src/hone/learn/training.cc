@@ -142,7 +142,13 @@ Result<SplitSpec> ParseSplitSpec(std::string_view text) {
               "unknown split '" + std::string(text) + "'; use random, stratified or time:COLUMN");
 }
 
-Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& req) {
+std::vector<uint32_t> PreparedData::TableRows(std::span<const uint32_t> labelled_rows) const {
+  std::vector<uint32_t> out(labelled_rows.size());
+  for (size_t i = 0; i < labelled_rows.size(); ++i) out[i] = labelled[labelled_rows[i]];
+  return out;
+}
+
+Result<PreparedData> PrepareTraining(const core::Table& table, const TrainRequest& req) {
   // Everything the user can get wrong is checked before any work starts.
   if (!(req.test_size >= 0 && req.test_size < 1)) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -152,8 +158,9 @@ Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& 
     return Fail(ErrorCode::kInvalidArgument,
                 "--cv must be 0 (none) or at least 2, got " + std::to_string(req.cv_folds));
   }
-  HONE_ASSIGN_OR_RETURN(const Trainer* trainer, FindTrainer(req.model));
-  HONE_ASSIGN_OR_RETURN(ParamValues params, trainer->params().Resolve(req.params));
+  PreparedData d;
+  HONE_ASSIGN_OR_RETURN(d.trainer, FindTrainer(req.model));
+  HONE_ASSIGN_OR_RETURN(d.params, d.trainer->params().Resolve(req.params));
   HONE_TRY(CheckColumn(table, req.target, "target"));
   std::unordered_set<std::string> excluded = {req.target};
   for (const std::string& name : req.ignore) {
@@ -170,89 +177,120 @@ Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& 
   if (table.num_rows() == 0) return Fail(ErrorCode::kInvalidData, "the data has no rows");
 
   const core::Column& target_column = table.column(*table.FindColumn(req.target));
-  HONE_ASSIGN_OR_RETURN(TargetInfo target, InferTarget(target_column, req.task));
-  if (req.split.kind == SplitSpec::Kind::kStratified && !IsClassification(target.task)) {
+  HONE_ASSIGN_OR_RETURN(d.target, InferTarget(target_column, req.task));
+  if (req.split.kind == SplitSpec::Kind::kStratified && !IsClassification(d.target.task)) {
     return Fail(ErrorCode::kInvalidArgument, "--split stratified needs a classification target; '" +
-                                                 target.name + "' is a regression target");
+                                                 d.target.name + "' is a regression target");
   }
-  HONE_ASSIGN_OR_RETURN(std::vector<float> y_all, EncodeTarget(target_column, target));
-
-  auto [labelled, y] = KeepLabelled(y_all);
+  HONE_ASSIGN_OR_RETURN(std::vector<float> y_all, EncodeTarget(target_column, d.target));
+  LabelledRows kept = KeepLabelled(y_all);
+  d.labelled = std::move(kept.rows);
+  d.y = std::move(kept.labels);
   std::vector<core::Column> feature_columns;
   for (const core::Column& c : table.columns()) {
-    if (!excluded.contains(c.name())) feature_columns.push_back(c.Take(labelled));
+    if (!excluded.contains(c.name())) feature_columns.push_back(c.Take(d.labelled));
   }
   if (feature_columns.empty()) {
     return Fail(ErrorCode::kInvalidData, "no feature columns are left besides the target");
   }
-  HONE_ASSIGN_OR_RETURN(core::Table features, core::Table::Create(std::move(feature_columns)));
+  HONE_ASSIGN_OR_RETURN(d.features, core::Table::Create(std::move(feature_columns)));
+  d.rows_total = table.num_rows();
 
-  Split split;
-  size_t num_classes = target.num_classes();
+  const size_t num_classes = d.target.num_classes();
   switch (req.split.kind) {
     case SplitSpec::Kind::kRandom:
-      split = RandomSplit(y.size(), req.test_size, req.seed);
+      d.split = RandomSplit(d.y.size(), req.test_size, req.seed);
       break;
     case SplitSpec::Kind::kStratified:
-      split = StratifiedSplit(y, num_classes, req.test_size, req.seed);
+      d.split = StratifiedSplit(d.y, num_classes, req.test_size, req.seed);
       break;
     case SplitSpec::Kind::kTime: {
-      core::Column time = table.column(*table.FindColumn(req.split.time_column)).Take(labelled);
+      core::Column time = table.column(*table.FindColumn(req.split.time_column)).Take(d.labelled);
       HONE_ASSIGN_OR_RETURN(auto keys, TimeKeys(time));
-      HONE_ASSIGN_OR_RETURN(split, TimeSplit(keys, req.test_size));
+      HONE_ASSIGN_OR_RETURN(d.split, TimeSplit(keys, req.test_size));
       break;
     }
   }
-  if (split.train.empty() || (req.test_size > 0 && split.test.empty())) {
-    return Fail(ErrorCode::kInvalidData, "too few rows (" + std::to_string(y.size()) +
+  if (d.split.train.empty() || (req.test_size > 0 && d.split.test.empty())) {
+    return Fail(ErrorCode::kInvalidData, "too few rows (" + std::to_string(d.y.size()) +
                                              ") for --test-size " + std::to_string(req.test_size) +
                                              ": the training or test set would be empty");
   }
-  std::vector<float> y_train = Gather(y, split.train);
-  if (IsClassification(target.task)) {
-    std::unordered_set<float> present(y_train.begin(), y_train.end());
+  if (IsClassification(d.target.task)) {
+    std::unordered_set<float> present;
+    for (uint32_t row : d.split.train) present.insert(d.y[row]);
     if (present.size() < 2) {
       return Fail(ErrorCode::kInvalidData,
-                  "the training rows hold a single class of '" + target.name + "'");
+                  "the training rows hold a single class of '" + d.target.name + "'");
     }
   }
+  if (req.cv_folds >= 2 && static_cast<size_t>(req.cv_folds) > d.split.train.size()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--cv " + std::to_string(req.cv_folds) + " needs at least as many training rows");
+  }
+  return d;
+}
 
-  TrainOutcome out;
-  out.rows_total = table.num_rows();
-  out.rows_dropped = table.num_rows() - labelled.size();
-  out.rows_train = split.train.size();
-  out.rows_test = split.test.size();
-  TrainOptions options{req.threads, req.seed};
-  core::Table train_features = features.Take(split.train);
+Result<CrossValidation> CrossValidate(const PreparedData& data, int folds, uint64_t seed,
+                                      unsigned threads, const ParamValues* params) {
+  if (folds < 2 || static_cast<size_t>(folds) > data.split.train.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "cross-validation needs 2 to " +
+                                                 std::to_string(data.split.train.size()) +
+                                                 " folds, got " + std::to_string(folds));
+  }
+  const core::Table train_features = data.features.Take(data.split.train);
+  const std::vector<float> y_train = Gather(data.y, data.split.train);
+  auto splits = IsClassification(data.target.task)
+                    ? StratifiedKFold(y_train, data.target.num_classes(), folds, seed)
+                    : KFold(y_train.size(), folds, seed);
+  const TrainOptions options{threads, seed};
+  std::vector<MetricList> per_fold;
+  for (const Split& fold : splits) {
+    HONE_ASSIGN_OR_RETURN(auto m, FitAndScore(*data.trainer, params ? *params : data.params,
+                                              data.target, train_features, y_train, fold, options));
+    per_fold.push_back(std::move(m));
+  }
+  return Summarise(folds, std::move(per_fold));
+}
 
+Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& req) {
+  HONE_ASSIGN_OR_RETURN(PreparedData data, PrepareTraining(table, req));
+  std::optional<CrossValidation> cv;
   if (req.cv_folds >= 2) {
-    if (static_cast<size_t>(req.cv_folds) > split.train.size()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "--cv " + std::to_string(req.cv_folds) + " needs at least as many training rows");
-    }
-    auto folds = IsClassification(target.task)
-                     ? StratifiedKFold(y_train, num_classes, req.cv_folds, req.seed)
-                     : KFold(y_train.size(), req.cv_folds, req.seed);
-    std::vector<MetricList> per_fold;
-    for (const Split& fold : folds) {
-      HONE_ASSIGN_OR_RETURN(
-          auto m, FitAndScore(*trainer, params, target, train_features, y_train, fold, options));
-      per_fold.push_back(std::move(m));
-    }
-    out.cv = Summarise(req.cv_folds, std::move(per_fold));
+    HONE_ASSIGN_OR_RETURN(cv, CrossValidate(data, req.cv_folds, req.seed, req.threads));
   }
-
   auto start = std::chrono::steady_clock::now();
+  const core::Table train_features = data.features.Take(data.split.train);
   HONE_ASSIGN_OR_RETURN(Fitted fitted,
-                        Fit(*trainer, params, target, train_features, y_train, options));
-  out.train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                        Fit(*data.trainer, data.params, data.target, train_features,
+                            Gather(data.y, data.split.train), TrainOptions{req.threads, req.seed}));
+  FittedModel model{
+      std::move(fitted.model), std::move(fitted.schema), std::string(data.trainer->name()),
+      data.params.ToJson(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  return FinishTraining(table, req, data, std::move(model), std::move(cv));
+}
+
+Result<TrainOutcome> FinishTraining(const core::Table& table, const TrainRequest& req,
+                                    const PreparedData& data, FittedModel fitted,
+                                    std::optional<CrossValidation> cv) {
+  TrainOutcome out;
+  out.rows_total = data.rows_total;
+  out.rows_dropped = data.rows_total - data.labelled.size();
+  out.rows_train = data.split.train.size();
+  out.rows_test = data.split.test.size();
+  out.train_seconds = fitted.train_seconds;
+  out.cv = std::move(cv);
+  const core::Table train_features = data.features.Take(data.split.train);
 
   nlohmann::json metrics = nlohmann::json::object();
-  if (!split.test.empty()) {
-    HONE_ASSIGN_OR_RETURN(auto outputs, PredictTable(*fitted.model, fitted.schema,
-                                                     features.Take(split.test), req.threads));
-    out.metrics = ScorePredictions(target, Gather(y, split.test), outputs);
+  if (!data.split.test.empty()) {
+    HONE_ASSIGN_OR_RETURN(out.test_outputs,
+                          PredictTable(*fitted.model, fitted.schema,
+                                       data.features.Take(data.split.test), req.threads));
+    out.test_y = Gather(data.y, data.split.test);
+    out.test_rows = data.TableRows(data.split.test);
+    out.metrics = ScorePredictions(data.target, out.test_y, out.test_outputs);
     out.evaluated_on = "test";
     metrics["test"] = MetricsJson(out.metrics);
   }
@@ -271,25 +309,22 @@ Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& 
   if (out.evaluated_on.empty()) {
     HONE_ASSIGN_OR_RETURN(auto outputs,
                           PredictTable(*fitted.model, fitted.schema, train_features, req.threads));
-    out.metrics = ScorePredictions(target, y_train, outputs);
+    out.metrics = ScorePredictions(data.target, Gather(data.y, data.split.train), outputs);
     out.evaluated_on = "train";
     metrics["train"] = MetricsJson(out.metrics);
   }
 
   // The reference profile covers what the model learned from: the training rows, target too.
   std::vector<core::Column> profiled = train_features.columns();
-  std::vector<uint32_t> train_rows_in_table(split.train.size());
-  for (size_t i = 0; i < split.train.size(); ++i) {
-    train_rows_in_table[i] = labelled[split.train[i]];
-  }
-  profiled.push_back(target_column.Take(train_rows_in_table));
+  const core::Column& target_column = table.column(*table.FindColumn(req.target));
+  profiled.push_back(target_column.Take(data.TableRows(data.split.train)));
   HONE_ASSIGN_OR_RETURN(core::Table profile_table, core::Table::Create(std::move(profiled)));
 
   Bundle& b = out.bundle;
-  b.model_kind = std::string(trainer->name());
-  b.target = target;
-  b.features = fitted.schema;
-  b.params = params.ToJson();
+  b.model_kind = std::move(fitted.kind);
+  b.target = data.target;
+  b.features = std::move(fitted.schema);
+  b.params = std::move(fitted.params);
   b.metrics = std::move(metrics);
   b.training = {
       {"data",
@@ -302,7 +337,7 @@ Result<TrainOutcome> TrainOnTable(const core::Table& table, const TrainRequest& 
       {"test_rows", out.rows_test},
       {"split", req.split.ToString()},
       {"test_size", req.test_size},
-      {"cv_folds", req.cv_folds},
+      {"cv_folds", out.cv ? out.cv->folds : 0},
       {"seed", req.seed},
       {"ignored_columns", req.ignore},
       {"hone_version", HoneVersion()},

@@ -14,6 +14,8 @@
 #include "hone/learn/bundle.h"
 #include "hone/learn/metrics.h"
 #include "hone/learn/model.h"
+#include "hone/learn/params.h"
+#include "hone/learn/split.h"
 #include "hone/learn/task.h"
 
 namespace hone::learn {
@@ -71,7 +73,53 @@ struct TrainOutcome {
   size_t rows_train = 0;
   size_t rows_test = 0;
   double train_seconds = 0;  // fitting the final model
+  /// The holdout: rows of the input table, their labels (values or class indices) and the
+  /// model's outputs on them (row-major, num_outputs per row). Empty with test_size 0.
+  std::vector<uint32_t> test_rows;
+  std::vector<float> test_y;
+  std::vector<float> test_outputs;
 };
+
+/// A table checked against a request and split: everything a training needs before fitting.
+struct PreparedData {
+  TargetInfo target;
+  const Trainer* trainer = nullptr;
+  ParamValues params;
+  /// The labelled rows' feature columns (target, ignored and time columns left out).
+  core::Table features;
+  std::vector<float> y;  // one label per labelled row
+  /// The input table's row of each labelled row.
+  std::vector<uint32_t> labelled;
+  Split split;  // indices into the labelled rows
+  size_t rows_total = 0;
+
+  /// The input table's rows of split.train / split.test.
+  std::vector<uint32_t> TableRows(std::span<const uint32_t> labelled_rows) const;
+};
+
+/// Validates the request against the table (columns, parameters, test size, folds, split) and
+/// splits. Fails with kInvalidArgument or kInvalidData before any training.
+Result<PreparedData> PrepareTraining(const core::Table& table, const TrainRequest& request);
+
+/// K-fold cross-validation (stratified for classification) on the training rows of `data`,
+/// with its trainer and parameters, or `params` instead when given.
+Result<CrossValidation> CrossValidate(const PreparedData& data, int folds, uint64_t seed,
+                                      unsigned threads, const ParamValues* params = nullptr);
+
+/// A model fitted outside TrainOnTable (a command stage, an imported model) for `data`.
+struct FittedModel {
+  std::unique_ptr<Model> model;
+  FeatureSchema schema;
+  std::string kind;  // the bundle's model_kind
+  nlohmann::json params = nlohmann::json::object();
+  double train_seconds = 0;
+};
+
+/// What TrainOnTable does after fitting: scores the holdout (else the cross-validation, else
+/// the training rows), profiles the training rows and assembles the bundle.
+Result<TrainOutcome> FinishTraining(const core::Table& table, const TrainRequest& request,
+                                    const PreparedData& data, FittedModel fitted,
+                                    std::optional<CrossValidation> cv);
 
 /// Validates the request against the table, splits, optionally cross-validates, trains,
 /// evaluates and assembles the bundle. Bad requests (unknown column, parameter, split) fail
