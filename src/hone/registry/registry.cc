@@ -40,13 +40,17 @@ Result<int64_t> RollbackTarget(std::string_view model, std::string_view alias,
                                         "' has no earlier version to roll back to");
 }
 
-Result<store::ModelVersion> Registry::Register(store::NewVersion version, std::string_view bundle) {
-  HONE_TRY(store::CheckName("model", version.model));
+Result<std::string> Registry::PutArtifact(std::string_view bytes) {
   // The folder learns that this store keeps blobs in it before the first one lands, so that
   // another store sharing the folder refuses to collect it.
   HONE_ASSIGN_OR_RETURN(std::string store_id, meta_.StoreId());
   HONE_TRY(artifacts_.Claim(store_id));
-  HONE_ASSIGN_OR_RETURN(version.bundle_digest, artifacts_.Put(bundle));
+  return artifacts_.Put(bytes);
+}
+
+Result<store::ModelVersion> Registry::Register(store::NewVersion version, std::string_view bundle) {
+  HONE_TRY(store::CheckName("model", version.model));
+  HONE_ASSIGN_OR_RETURN(version.bundle_digest, PutArtifact(bundle));
   return meta_.CreateVersion(version, actor_);
 }
 

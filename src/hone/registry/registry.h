@@ -54,6 +54,9 @@ class Registry {
   /// Puts `bundle` into the artifact store (durably, before the version that names it is
   /// committed) and registers the next version of `version.model` pointing at it.
   Result<store::ModelVersion> Register(store::NewVersion version, std::string_view bundle);
+  /// Puts a run's file (a data snapshot, a model, a verdict) into the artifact store, after
+  /// recording in the folder that this store keeps blobs there. Returns its digest.
+  Result<std::string> PutArtifact(std::string_view bytes);
 
   /// The version number a registry reference names (kInvalidArgument for a file reference).
   Result<int64_t> ResolveVersion(const ModelRef& ref);
