@@ -6,6 +6,7 @@ find_package(CLI11 REQUIRED)                # libcli11-dev
 find_package(FastFloat REQUIRED)            # libfast-float-dev
 find_package(OpenSSL REQUIRED)              # libssl-dev
 find_package(SQLite3 REQUIRED)              # libsqlite3-dev
+find_package(yaml-cpp REQUIRED)             # libyaml-cpp-dev: hone.yaml
 # libpqxx ships no CMake package, only pkg-config; its 6.4 API (Debian 12) is not 7.x's.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)  # libpqxx-dev

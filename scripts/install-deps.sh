@@ -15,6 +15,7 @@ packages=(
   libfast-float-dev    # number parsing in the CSV reader
   libssl-dev           # SHA-256 (OpenSSL EVP)
   libsqlite3-dev       # the embedded store
+  libyaml-cpp-dev      # hone.yaml pipeline specs
   libpqxx-dev          # the PostgreSQL store (libpqxx 6.4, with libpq-dev)
   # a throwaway PostgreSQL server for the `postgres` tests (scripts/pg.sh)
   postgresql-15 postgresql-client-15
@@ -22,6 +23,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # reference implementations for metric fixtures and the peer benchmark
   python3 python3-numpy python3-pandas python3-sklearn
+  python3-xgboost      # the example `command:` training stage and its tests
 )
 
 missing=()
