@@ -2,6 +2,7 @@
 list(APPEND HONE_LEARN_SOURCES
   xgb/gbdt_model.cc
   xgb/gbdt_trainer.cc
+  xgb/import.cc
   xgb/linear_encoding.cc
   xgb/linear_model.cc
   xgb/linear_trainer.cc
@@ -10,13 +11,16 @@ list(APPEND HONE_LEARN_SOURCES
   xgb/objective.cc
   xgb/ubjson.cc
   xgb/xgb_api.cc
+  xgb/xgboost_json.cc
 )
 list(APPEND HONE_LEARN_TESTS
   xgb/gbdt_trainer_test.cc
+  xgb/import_test.cc
   xgb/linear_encoding_test.cc
   xgb/linear_trainer_test.cc
   xgb/model_check_test.cc
   xgb/model_envelope_test.cc
   xgb/ubjson_test.cc
   xgb/xgb_api_test.cc
+  xgb/xgboost_json_test.cc
 )
