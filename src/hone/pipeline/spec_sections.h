@@ -1,0 +1,35 @@
+// Internal to pipeline/ (spec*.cc only): the readers of hone.yaml's sections that live in files
+// of their own, for ReadSpec (spec.cc) to call. Each reads one node into a part of the Spec and
+// fails with a FILE:LINE:COL error; none throws.
+#ifndef HONE_PIPELINE_SPEC_SECTIONS_H_
+#define HONE_PIPELINE_SPEC_SECTIONS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "hone/core/error.h"
+#include "hone/gate/data_checks.h"
+#include "hone/gate/model_gates.h"
+#include "hone/learn/search.h"
+#include "hone/pipeline/spec.h"
+#include "hone/pipeline/spec_reader.h"
+
+namespace hone::pipeline::spec_internal {
+
+/// `checks:` (spec_checks.cc): a list of `- KIND` or `- KIND: {options}`.
+Result<std::vector<gate::DataCheck>> ReadChecks(const Context& cx, const Value& v);
+
+/// `train:` (spec_train.cc): a built-in trainer and its checked parameters, or a command.
+Result<TrainSpec> ReadTrain(const Context& cx, const Value& v);
+/// `search:` (spec_train.cc) over `train`'s trainer; `seed` is the spec's, the default.
+Result<learn::SearchRequest> ReadSearch(const Context& cx, const Value& v, const TrainSpec& train,
+                                        uint64_t seed);
+
+/// `gates:` (spec_gates.cc): a list of `- METRIC OP NUMBER` or `- METRIC: {options}`.
+Result<std::vector<gate::MetricGate>> ReadGates(const Context& cx, const Value& v);
+/// `bootstrap:` (spec_gates.cc); `seed` is the spec's, the default.
+Result<gate::BootstrapOptions> ReadBootstrap(const Context& cx, const Value& v, uint64_t seed);
+
+}  // namespace hone::pipeline::spec_internal
+
+#endif  // HONE_PIPELINE_SPEC_SECTIONS_H_
