@@ -38,6 +38,17 @@ class Workspace {
   std::filesystem::path dir_;
 };
 
+struct ShellResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+/// `text` as one word for /bin/sh.
+std::string Quote(const std::string& text);
+
+/// Runs a shell command (a tool the test needs: git, psql, python3, sha256sum).
+ShellResult Shell(const std::string& command);
+
 /// A CSV of house sales: rows × (size, rooms, district, built, price), seeded. Price depends
 /// on size, rooms and district; a few cells are missing.
 std::string HousesCsv(int rows, unsigned seed);

@@ -43,31 +43,6 @@ void PrintTo(Backend b, std::ostream* os) {
   *os << (b == Backend::kSqlite ? "sqlite" : "postgres");
 }
 
-struct ShellResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
-
-/// `text` as one word for /bin/sh.
-std::string Quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-/// Runs a shell command (a tool the test needs: git, psql, python3, sha256sum).
-ShellResult Shell(const std::string& command) {
-  ShellResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 /// The SHA-256 of a file's bytes, as sha256sum (not hone) computes it.
 std::string Sha256Of(const fs::path& file) {
   ShellResult r = Shell("sha256sum " + Quote(file.string()));

@@ -34,7 +34,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       {"models", AddModelsCommand(app)},     {"promote", AddPromoteCommand(app)},
       {"rollback", AddRollbackCommand(app)}, {"alias", AddAliasCommand(app)},
       {"store", AddStoreCommand(app)},       {"gc", AddGcCommand(app)},
-      {"audit", AddAuditCommand(app)},
+      {"audit", AddAuditCommand(app)},       {"run", AddRunCommand(app)},
+      {"init", AddInitCommand(app)},
   };
   try {
     app.parse(argc, argv);

@@ -32,6 +32,8 @@ Action AddAliasCommand(CLI::App& app);
 Action AddStoreCommand(CLI::App& app);
 Action AddGcCommand(CLI::App& app);
 Action AddAuditCommand(CLI::App& app);
+Action AddRunCommand(CLI::App& app);
+Action AddInitCommand(CLI::App& app);
 
 }  // namespace hone::cli
 

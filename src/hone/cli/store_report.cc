@@ -34,7 +34,8 @@ void AddStoreCommandFlags(CLI::App* command, StoreFlags& flags, bool& json) {
   command->add_flag("--json", json, "Print one JSON object instead of text");
 }
 
-Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create) {
+Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create,
+                                   const std::filesystem::path& cwd) {
   store::StoreOptions options;
   options.store = flags.store;
   options.artifacts = flags.artifacts;
@@ -45,6 +46,7 @@ Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create) {
     if (const char* env = std::getenv("HONE_ARTIFACTS")) options.artifacts = env;
   }
   options.create = create;
+  options.cwd = cwd;
   return store::OpenStore(options);
 }
 

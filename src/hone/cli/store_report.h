@@ -23,8 +23,10 @@ struct StoreFlags {
 void AddStoreFlags(CLI::App* command, StoreFlags& flags);
 /// --store, --artifacts and --json: what every store command takes.
 void AddStoreCommandFlags(CLI::App* command, StoreFlags& flags, bool& json);
-/// Opens the store the flags (or the environment, or the working directory) name.
-Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create);
+/// Opens the store the flags (or the environment, or `cwd` or a parent, default the working
+/// directory) name.
+Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create,
+                                   const std::filesystem::path& cwd = {});
 
 /// Runs the subcommand of `command` (e.g. "models") that was chosen, from `bodies` by name, on
 /// the store the flags name; prints the JSON it returns with --json, or reports its error.
