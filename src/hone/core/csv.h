@@ -58,6 +58,11 @@ Result<Table> ParseCsv(std::string_view text, std::string_view source,
 /// Reads and parses a file; `path` names it in errors.
 Result<Table> ReadCsv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
+/// Appends `text` as one CSV field as FormatCsv writes it: quoted when a reader would otherwise
+/// split, trim or end it (the delimiter, a quote, CR or LF, surrounding blanks). An empty text
+/// is written empty.
+void AppendCsvField(std::string& out, std::string_view text, char delimiter);
+
 /// Formats a table as CSV: a header, then one line per row, LF line ends; fields that contain
 /// the delimiter, a quote, CR or LF, or that have surrounding blanks, are quoted; missing cells
 /// are empty; numbers are written in their shortest round-trip form.

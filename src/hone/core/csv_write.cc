@@ -8,10 +8,8 @@
 #include "hone/core/file.h"
 
 namespace hone::core {
-namespace {
 
-// Appends `text` as one field, quoted when a reader would otherwise split, trim or end it.
-void AppendField(std::string& out, std::string_view text, char delim) {
+void AppendCsvField(std::string& out, std::string_view text, char delim) {
   bool quote = !text.empty() && (text.front() == ' ' || text.front() == '\t' ||
                                  text.back() == ' ' || text.back() == '\t');
   for (char c : text) quote = quote || c == delim || c == '"' || c == '\n' || c == '\r';
@@ -27,8 +25,6 @@ void AppendField(std::string& out, std::string_view text, char delim) {
   out += '"';
 }
 
-}  // namespace
-
 std::string FormatCsv(const Table& table, char delimiter) {
   std::string out;
   const size_t num_columns = table.num_columns();
@@ -39,9 +35,9 @@ std::string FormatCsv(const Table& table, char delimiter) {
   for (size_t c = 0; c < num_columns; ++c) {
     const Column& column = table.column(c);
     if (c > 0) out += delimiter;
-    AppendField(out, column.name(), delimiter);
+    AppendCsvField(out, column.name(), delimiter);
     for (const std::string& entry : column.dictionary()) {
-      AppendField(encoded[c].emplace_back(), entry, delimiter);
+      AppendCsvField(encoded[c].emplace_back(), entry, delimiter);
     }
   }
   out += '\n';
@@ -56,7 +52,7 @@ std::string FormatCsv(const Table& table, char delimiter) {
       } else {
         char buf[32];  // to_chars gives the shortest text that reads back to the same float
         auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), column.values()[row]);
-        AppendField(out, std::string_view(buf, end - buf), delimiter);
+        AppendCsvField(out, std::string_view(buf, end - buf), delimiter);
       }
     }
     out += '\n';

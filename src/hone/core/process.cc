@@ -84,9 +84,11 @@ Result<std::vector<std::string>> BuildEnvironment(
   size_t inherited = env.size();
   for (const auto& [name, value] : extra) {
     std::string entry = name + "=" + value;
-    // A name given twice: the later value wins.
+    // A name given twice: the later value wins. (The prefix is a plain variable: clang 14,
+    // which builds the fuzz targets, cannot capture a structured binding.)
+    const std::string prefix = name + "=";
     auto same = std::find_if(env.begin() + static_cast<ptrdiff_t>(inherited), env.end(),
-                             [&](const std::string& e) { return e.starts_with(name + "="); });
+                             [&](const std::string& e) { return e.starts_with(prefix); });
     if (same != env.end()) {
       *same = std::move(entry);
     } else {

@@ -260,38 +260,25 @@ std::string Excerpt(std::string_view query) {
   return out;
 }
 
-/// Appends one field as core::FormatCsv writes it: quoted when a reader would otherwise split,
-/// trim or end it; an empty field is quoted when `keep_empty` (a line of one empty field would
-/// be a blank line, which readers skip).
-void AppendField(std::string& out, std::string_view text, char delimiter, bool keep_empty) {
-  bool quote = text.empty() ? keep_empty
-                            : text.front() == ' ' || text.front() == '\t' || text.back() == ' ' ||
-                                  text.back() == '\t';
-  for (char c : text) quote = quote || c == delimiter || c == '"' || c == '\n' || c == '\r';
-  if (!quote) {
-    out += text;
-    return;
-  }
-  out += '"';
-  for (char c : text) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  out += '"';
-}
-
 std::string FormatQueryResult(const store::QueryResult& result, char delimiter) {
   std::string out;
   const bool one_column = result.columns.size() == 1;
   for (size_t c = 0; c < result.columns.size(); ++c) {
     if (c > 0) out += delimiter;
-    AppendField(out, result.columns[c], delimiter, /*keep_empty=*/true);
+    core::AppendCsvField(out, result.columns[c], delimiter);
   }
   out += '\n';
   for (const auto& row : result.rows) {
     for (size_t c = 0; c < row.size(); ++c) {
       if (c > 0) out += delimiter;
-      AppendField(out, row[c].value_or(""), delimiter, one_column);
+      // NULL (and '') is an empty field; a row of one empty field would be a blank line, which
+      // readers skip, so it is written "" (as core::FormatCsv does).
+      const std::string_view text = row[c] ? std::string_view(*row[c]) : std::string_view();
+      if (text.empty()) {
+        out += one_column ? "\"\"" : "";
+      } else {
+        core::AppendCsvField(out, text, delimiter);
+      }
     }
     out += '\n';
   }
