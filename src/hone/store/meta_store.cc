@@ -66,4 +66,24 @@ TimeMs NowMs() {
       .count();
 }
 
+ModelVersion VersionFromRequest(const NewVersion& nv, int64_t number, std::optional<int64_t> parent,
+                                TimeMs now, const Actor& actor) {
+  ModelVersion v;
+  v.model = nv.model;
+  v.version = number;
+  v.bundle_digest = nv.bundle_digest;
+  v.run_id = nv.run_id;
+  v.data_digest = nv.data_digest;
+  v.code_commit = nv.code_commit;
+  v.code_dirty = nv.code_dirty;
+  v.config_digest = nv.config_digest;
+  v.params = nv.params;
+  v.metrics = nv.metrics;
+  v.parent = parent;
+  v.description = nv.description;
+  v.created_ms = now;
+  v.created_by = actor.name;
+  return v;
+}
+
 }  // namespace hone::store

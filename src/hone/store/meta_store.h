@@ -246,6 +246,11 @@ std::string NewRunId();
 /// The system clock in TimeMs.
 TimeMs NowMs();
 
+/// The version a backend stores for request `nv`: its fields, with the number, the parent and
+/// the creation time and actor the backend settled on.
+ModelVersion VersionFromRequest(const NewVersion& nv, int64_t number, std::optional<int64_t> parent,
+                                TimeMs now, const Actor& actor);
+
 }  // namespace hone::store
 
 #endif  // HONE_STORE_META_STORE_H_

@@ -171,30 +171,16 @@ Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, cons
     StoreLock(tx);
     if (nv.run_id) HONE_TRY(RequireRun(tx, *nv.run_id));
     const TimeMs now = NowMs();
-    ModelVersion v;
-    v.model = nv.model;
     const pqxx::result model = Exec(tx, kModel, nv.model);
-    v.version = model.empty() ? 1 : Int(model[0][2]) + 1;
-    Exec(tx, kUpsertModel, nv.model, now, v.version);
-    if (nv.parent) {
-      if (*nv.parent < 1 || *nv.parent >= v.version) {
-        return Fail(UnknownParent(nv.model, *nv.parent));
-      }
-      v.parent = nv.parent;
+    const int64_t number = model.empty() ? 1 : Int(model[0][2]) + 1;
+    Exec(tx, kUpsertModel, nv.model, now, number);
+    std::optional<int64_t> parent = nv.parent;
+    if (parent) {
+      if (*parent < 1 || *parent >= number) return Fail(UnknownParent(nv.model, *parent));
     } else {
-      v.parent = AliasTarget(tx, nv.model, "production");
+      parent = AliasTarget(tx, nv.model, "production");
     }
-    v.bundle_digest = nv.bundle_digest;
-    v.run_id = nv.run_id;
-    v.data_digest = nv.data_digest;
-    v.code_commit = nv.code_commit;
-    v.code_dirty = nv.code_dirty;
-    v.config_digest = nv.config_digest;
-    v.params = nv.params;
-    v.metrics = nv.metrics;
-    v.description = nv.description;
-    v.created_ms = now;
-    v.created_by = actor.name;
+    const ModelVersion v = VersionFromRequest(nv, number, parent, now, actor);
     Exec(tx, kInsertVersion, v.model, v.version, v.bundle_digest, v.run_id, v.data_digest,
          v.code_commit, v.code_dirty, v.config_digest, EncodeParams(v.params),
          EncodeMetrics(v.metrics), v.parent, v.description, v.created_ms, v.created_by);

@@ -113,38 +113,25 @@ Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const 
   HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   if (nv.run_id) HONE_TRY(RequireRun(*nv.run_id));
   const TimeMs now = NowMs();
-  ModelVersion v;
-  v.model = nv.model;
+  int64_t number = 1;
   {
     HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT latest_version FROM models WHERE name = ?"));
     HONE_ASSIGN_OR_RETURN(bool found, s->Bind(1, nv.model).Step());
-    v.version = found ? s->Int(0) + 1 : 1;
+    if (found) number = s->Int(0) + 1;
   }
   {
     HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("INSERT INTO models (name, created_ms, "
                                              "latest_version) VALUES (?1, ?2, ?3) ON CONFLICT "
                                              "(name) DO UPDATE SET latest_version = ?3"));
-    HONE_TRY(s->Bind(1, nv.model).Bind(2, now).Bind(3, v.version).Run());
+    HONE_TRY(s->Bind(1, nv.model).Bind(2, now).Bind(3, number).Run());
   }
-  if (nv.parent) {
-    if (*nv.parent < 1 || *nv.parent >= v.version) {
-      return Fail(UnknownParent(nv.model, *nv.parent));
-    }
-    v.parent = nv.parent;
+  std::optional<int64_t> parent = nv.parent;
+  if (parent) {
+    if (*parent < 1 || *parent >= number) return Fail(UnknownParent(nv.model, *parent));
   } else {
-    HONE_ASSIGN_OR_RETURN(v.parent, AliasTarget(nv.model, "production"));
+    HONE_ASSIGN_OR_RETURN(parent, AliasTarget(nv.model, "production"));
   }
-  v.bundle_digest = nv.bundle_digest;
-  v.run_id = nv.run_id;
-  v.data_digest = nv.data_digest;
-  v.code_commit = nv.code_commit;
-  v.code_dirty = nv.code_dirty;
-  v.config_digest = nv.config_digest;
-  v.params = nv.params;
-  v.metrics = nv.metrics;
-  v.description = nv.description;
-  v.created_ms = now;
-  v.created_by = actor.name;
+  const ModelVersion v = VersionFromRequest(nv, number, parent, now, actor);
   {
     HONE_ASSIGN_OR_RETURN(
         auto s,
