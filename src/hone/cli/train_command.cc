@@ -105,14 +105,6 @@ std::string ConfigDigest(const TrainFlags& f, const nlohmann::json& params) {
   return core::Sha256Hex(DumpJson(config));
 }
 
-std::map<std::string, std::string> ParamStrings(const nlohmann::json& params) {
-  std::map<std::string, std::string> out;
-  for (const auto& [key, value] : params.items()) {
-    out[key] = value.is_string() ? value.get<std::string>() : DumpJson(value);
-  }
-  return out;
-}
-
 /// What `--register` adds to a training: a run with its lineage, and a new version.
 struct Registration {
   std::string run_id;
@@ -138,7 +130,7 @@ Result<Registration> RecordAndRegister(Io& io, store::Store& s, const TrainFlags
   start.data_digest = data_sha256;
   HONE_ASSIGN_OR_RETURN(std::string run_id, s.meta->CreateRun(start));
   auto recorded = [&]() -> Result<Registration> {
-    std::map<std::string, std::string> params = ParamStrings(o.bundle.params);
+    std::map<std::string, std::string> params = learn::ParamTexts(o.bundle.params);
     params["model"] = o.bundle.model_kind;
     params["target"] = o.bundle.target.name;
     params["seed"] = std::to_string(f.seed);

@@ -203,4 +203,12 @@ std::string ParamTable::Describe() const {
   return out.str();
 }
 
+std::map<std::string, std::string> ParamTexts(const nlohmann::json& params) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : params.items()) {
+    out[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return out;
+}
+
 }  // namespace hone::learn

@@ -57,6 +57,10 @@ class ParamValues {
   std::map<std::string, nlohmann::json> values_;
 };
 
+/// Resolved parameters (ParamValues::ToJson) as text, for the store: strings as they are,
+/// other values as JSON.
+std::map<std::string, std::string> ParamTexts(const nlohmann::json& params);
+
 /// "KEY=VALUE" → {KEY, VALUE}; the error quotes the bad text.
 Result<std::pair<std::string, std::string>> ParseParamAssignment(std::string_view text);
 

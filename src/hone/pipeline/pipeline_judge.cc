@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "hone/core/digest.h"
 #include "hone/learn/evaluate.h"
 #include "hone/pipeline/evaluate_stage.h"
 #include "hone/pipeline/pipeline_run.h"
@@ -16,14 +15,6 @@ std::string Number(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.4g", value);
   return text;
-}
-
-std::map<std::string, std::string> ParamMap(const nlohmann::json& params) {
-  std::map<std::string, std::string> out;
-  for (const auto& [key, value] : params.items()) {
-    out[key] = value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  return out;
 }
 
 const double* Find(const learn::MetricList& list, std::string_view name) {
@@ -43,7 +34,7 @@ std::map<std::string, std::string> PipelineRun::TrainedParams() const {
     params["command"] = spec_.train.command;
     return params;
   }
-  std::map<std::string, std::string> params = ParamMap(candidate_.bundle.params);
+  std::map<std::string, std::string> params = learn::ParamTexts(candidate_.bundle.params);
   params["model"] = candidate_.bundle.model_kind;
   return params;
 }
@@ -179,7 +170,7 @@ Result<void> PipelineRun::ReleaseStage() {
     v.code_commit = code_->commit;
     v.code_dirty = code_->dirty;
   }
-  v.config_digest = core::Sha256Hex(spec_.ToJson().dump());
+  v.config_digest = config_digest_;
   v.params = TrainedParams();
   for (const auto& [name, value] : figures_) {
     if (std::isfinite(value)) v.metrics[name] = value;

@@ -37,6 +37,16 @@ Result<std::filesystem::path> ScratchFolder(std::string_view run_id) {
 
 }  // namespace
 
+core::CsvReadOptions CsvOptionsOf(const Spec& spec) {
+  core::CsvReadOptions csv;
+  csv.threads = spec.train.threads;
+  // A regression target must be numbers: the reader then names the first cell that is not.
+  if (spec.task == learn::TaskRequest::kRegression) {
+    csv.column_types[spec.target] = core::ColumnType::kNumeric;
+  }
+  return csv;
+}
+
 learn::TrainRequest TrainRequestOf(const Spec& spec, const Snapshot& snapshot) {
   learn::TrainRequest r;
   r.target = spec.target;
@@ -171,13 +181,7 @@ Result<PipelineResult> PipelineRun::Execute() {
 
 Result<void> PipelineRun::TakeSnapshotStage() {
   auto start = std::chrono::steady_clock::now();
-  core::CsvReadOptions csv;
-  csv.threads = spec_.train.threads;
-  // A regression target must be numbers: the reader then names the first cell that is not.
-  if (spec_.task == learn::TaskRequest::kRegression) {
-    csv.column_types[spec_.target] = core::ColumnType::kNumeric;
-  }
-  HONE_ASSIGN_OR_RETURN(snapshot_, TakeSnapshot(spec_.data, spec_.dir, csv));
+  HONE_ASSIGN_OR_RETURN(snapshot_, TakeSnapshot(spec_.data, spec_.dir, CsvOptionsOf(spec_)));
   result_.report.data_source = snapshot_.description;
   result_.report.data_digest = snapshot_.digest;
   result_.report.rows = snapshot_.table.num_rows();
@@ -232,7 +236,8 @@ Result<void> PipelineRun::StartRun() {
     start.code_commit = code_->commit;
     start.code_dirty = code_->dirty;
   }
-  start.config_digest = core::Sha256Hex(spec_.ToJson().dump());
+  config_digest_ = core::Sha256Hex(spec_.ToJson().dump());
+  start.config_digest = config_digest_;
   start.data_digest = snapshot_.digest;
   HONE_ASSIGN_OR_RETURN(result_.run_id, store_.meta->CreateRun(start));
   HONE_TRY(store_.meta->SetTags(result_.run_id, {{kPipelineTag, spec_.model},

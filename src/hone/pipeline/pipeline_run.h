@@ -46,6 +46,9 @@ struct Candidate {
   double train_seconds = 0;
 };
 
+/// How the spec's data is read (a regression target is read as numbers).
+core::CsvReadOptions CsvOptionsOf(const Spec& spec);
+
 /// Builds the train request the spec describes, for a snapshot.
 learn::TrainRequest TrainRequestOf(const Spec& spec, const Snapshot& snapshot);
 
@@ -92,6 +95,7 @@ class PipelineRun {
   std::optional<registry::CodeState> code_;
   std::optional<Champion> champion_;
   StageKeys keys_;
+  std::string config_digest_;  // of the normalised spec: the run's and the version's
   learn::TrainRequest request_;
   Candidate candidate_;
   learn::MetricList figures_;  // what gates see

@@ -40,11 +40,7 @@ std::string TrainLine(const Spec& spec) {
 Result<Plan> PlanPipeline(const Spec& spec, store::Store* store) {
   HONE_TRY(CheckSpecFits(spec));
   Plan plan;
-  core::CsvReadOptions csv;
-  if (spec.task == learn::TaskRequest::kRegression) {
-    csv.column_types[spec.target] = core::ColumnType::kNumeric;
-  }
-  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(spec.data, spec.dir, csv));
+  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(spec.data, spec.dir, CsvOptionsOf(spec)));
   std::optional<Champion> champion;
   std::string cache = "no store yet: every stage would run";
   if (store != nullptr) {
