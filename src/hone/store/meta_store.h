@@ -8,6 +8,7 @@
 #ifndef HONE_STORE_META_STORE_H_
 #define HONE_STORE_META_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -224,6 +225,18 @@ class MetaStore {
   /// Every move of `alias` of `model`, oldest first.
   virtual Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
                                                       std::string_view alias) = 0;
+  /// A number that grows whenever an alias moves (the id of the newest alias move; 0 when
+  /// none). One indexed lookup, so a server can poll it to notice promotions without re-reading
+  /// every model.
+  virtual Result<int64_t> AliasChangeCounter() = 0;
+  /// Waits up to `timeout` for a sign that an alias moved; returns true when one came (a sign
+  /// may be spurious: read AliasChangeCounter to know). PostgreSQL: LISTEN on a channel that
+  /// MoveAlias notifies (pg_notify in the same transaction, so it is delivered at commit), so a
+  /// promotion is seen at once; the LISTEN is issued on this connection before the first
+  /// AliasChangeCounter or WaitForAliasChange call returns, so no move between reading the
+  /// counter and waiting is missed. SQLite: sleeps `timeout` and returns false (callers poll
+  /// the counter).
+  virtual Result<bool> WaitForAliasChange(std::chrono::milliseconds timeout) = 0;
 
   // --- audit and housekeeping ---
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) = 0;

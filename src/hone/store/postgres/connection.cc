@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 #include <pqxx/except>
+#include <pqxx/notification>
 
 namespace hone::store::postgres {
 
@@ -158,6 +159,20 @@ std::string DoubleText(double value) {
   return std::string(buffer, end);
 }
 
+/// Notes matching notifications on its Connection. libpqxx calls it only from get_notifs()
+/// (inside await_notification), on the connection's thread.
+class Connection::Receiver final : public pqxx::notification_receiver {
+ public:
+  Receiver(pqxx::connection_base& conn, Connection& owner)
+      : pqxx::notification_receiver(conn, owner.listen_channel_), owner_(owner) {}
+  void operator()(const std::string& payload, int /*backend_pid*/) override {
+    if (payload == owner_.listen_payload_) owner_.notified_ = true;
+  }
+
+ private:
+  Connection& owner_;
+};
+
 Result<std::unique_ptr<Connection>> Connection::Open(std::string_view url) {
   if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -183,18 +198,61 @@ Result<void> Connection::Connect() {
     conn->set_client_encoding("UTF8");
     quiet_ = std::make_unique<pqxx::quiet_errorhandler>(*conn);
     conn_ = std::move(conn);
-    return {};
   } catch (const pqxx::broken_connection& e) {
     return Fail(ErrorCode::kIo,
                 "cannot connect to PostgreSQL at " + ServerOf(url_) + ": " + OneLine(e.what()));
   } catch (...) {
     return Fail(CurrentExceptionAsError(description_));
   }
+  // Registering the receiver sends LISTEN. A notification of a move made while the connection
+  // was down is lost; AliasChangeCounter's callers notice the move on their next read of it.
+  if (listen_channel_.empty()) return {};
+  return Listen(listen_channel_, listen_payload_);
 }
 
 void Connection::Disconnect() noexcept {
-  quiet_.reset();  // it unregisters itself from the connection
+  receiver_.reset();  // it unregisters itself (UNLISTEN, errors swallowed) from the connection
+  quiet_.reset();     // it unregisters itself from the connection
   conn_.reset();
+}
+
+Result<void> Connection::Listen(std::string channel, std::string payload) {
+  listen_channel_ = std::move(channel);
+  listen_payload_ = std::move(payload);
+  if (!conn_) return Connect();  // which comes back here once connected
+  try {
+    receiver_.reset();
+    receiver_ = std::make_unique<Receiver>(*conn_, *this);
+    return {};
+  } catch (...) {
+    Error error = CurrentExceptionAsError(description_);
+    Disconnect();
+    return Fail(std::move(error));
+  }
+}
+
+Result<bool> Connection::AwaitNotification(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  HONE_TRY(Connect());
+  try {
+    conn_->get_notifs();  // those that came during transactions, without waiting
+    while (!notified_) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+      if (left.count() <= 0) break;
+      // Returns early for any notification, also another schema's; the loop waits on.
+      conn_->await_notification(static_cast<long>(left.count() / 1'000'000),
+                                static_cast<long>(left.count() % 1'000'000));
+    }
+  } catch (...) {
+    Error error = CurrentExceptionAsError(description_);
+    Disconnect();
+    return Fail(std::move(error));
+  }
+  const bool notified = notified_;
+  notified_ = false;
+  return notified;
 }
 
 }  // namespace hone::store::postgres

@@ -4,6 +4,7 @@
 #ifndef HONE_STORE_POSTGRES_CONNECTION_H_
 #define HONE_STORE_POSTGRES_CONNECTION_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -102,6 +103,15 @@ class Connection {
     return Run<pqxx::nontransaction>(body);
   }
 
+  /// LISTENs on `channel` from now on, and again after every reconnection, for notifications
+  /// whose payload is `payload`. Connects (and LISTENs) at once unless connected. Call once.
+  Result<void> Listen(std::string channel, std::string payload);
+  /// Waits up to `timeout` for a notification of Listen's kind; true when one came (since the
+  /// previous call, or while waiting). Notifications that arrived during transactions wait in
+  /// libpq's queue and count. kIo when the connection is lost (the next call reconnects;
+  /// whatever was notified in between is not seen).
+  Result<bool> AwaitNotification(std::chrono::milliseconds timeout);
+
  private:
   Connection(std::string url, std::string description);
 
@@ -126,12 +136,20 @@ class Connection {
     }
   }
 
+  class Receiver;
+
   const std::string url_;  // with the password: only libpq sees it
   const std::string description_;
   std::unique_ptr<pqxx::connection> conn_;
   // Server notices ("relation exists, skipping", cascade reports) say nothing to hone's users;
   // libpqxx would print them on stderr.
   std::unique_ptr<pqxx::quiet_errorhandler> quiet_;
+  // Listen's channel and payload (empty channel: not listening), its receiver on conn_, and
+  // whether a matching notification came that AwaitNotification has not reported yet.
+  std::string listen_channel_;
+  std::string listen_payload_;
+  std::unique_ptr<Receiver> receiver_;
+  bool notified_ = false;
 };
 
 }  // namespace hone::store::postgres

@@ -55,6 +55,12 @@ class PostgresMetaStore final : public MetaStore {
   Result<AliasMove> MoveAlias(const AliasChange& change) override;
   Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
                                               std::string_view alias) override;
+  /// `SELECT max(id) FROM alias_history` (the end of the primary key's index), after LISTEN.
+  Result<int64_t> AliasChangeCounter() override;
+  /// Waits on this store's connection for MoveAlias's notification (channel
+  /// "hone_alias_moved", payload the store's schema, so stores in other schemas of the database
+  /// do not wake it).
+  Result<bool> WaitForAliasChange(std::chrono::milliseconds timeout) override;
 
   Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
   Result<std::optional<AuditHead>> GetAuditHead() override;
@@ -64,7 +70,11 @@ class PostgresMetaStore final : public MetaStore {
  private:
   explicit PostgresMetaStore(std::unique_ptr<Connection> conn);
 
+  /// Issues the LISTEN of WaitForAliasChange on first use.
+  Result<void> ListenForAliasMoves();
+
   std::unique_ptr<Connection> conn_;
+  bool listening_ = false;
 };
 
 }  // namespace hone::store::postgres

@@ -34,6 +34,8 @@ using ::testing::Not;
 /// calls, so a fork()ed child shares nothing with its parent.
 class PostgresBackend {
  public:
+  static constexpr bool kNotifiesAliasMoves = true;  // LISTEN/NOTIFY
+
   void SetUp() {
     const char* url = std::getenv("HONE_TEST_PG_URL");
     if (url == nullptr || *url == '\0') {

@@ -65,6 +65,11 @@ constexpr Statement kInsertMove{"insert_move",
 constexpr Statement kMoves{"moves",
                            "SELECT id, from_version, to_version, action, ts_ms, actor FROM "
                            "alias_history WHERE model = $1 AND alias = $2 ORDER BY id"};
+// Delivered to every listener when the transaction commits (not at all when it rolls back).
+constexpr Statement kNotifyAliasMoved{
+    "notify_alias_moved", "SELECT pg_notify('hone_alias_moved', coalesce(current_schema(), ''))"};
+constexpr Statement kCurrentSchema{"current_schema", "SELECT coalesce(current_schema(), '')"};
+constexpr Statement kLastMove{"last_move", "SELECT coalesce(max(id), 0) FROM alias_history"};
 constexpr Statement kLastAudit{"last_audit",
                                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"};
 constexpr Statement kInsertAudit{"insert_audit",
@@ -288,8 +293,33 @@ Result<AliasMove> PostgresMetaStore::MoveAlias(const AliasChange& c) {
                                 .subject = c.model + "@" + c.alias,
                                 .before = AliasAuditJson(from),
                                 .after = AliasAuditJson(c.to)});
+    Exec(tx, kNotifyAliasMoved);
     return move;
   });
+}
+
+Result<void> PostgresMetaStore::ListenForAliasMoves() {
+  if (listening_) return {};
+  HONE_ASSIGN_OR_RETURN(std::string schema,
+                        conn_->Single([&](pqxx::nontransaction& tx) -> Result<std::string> {
+                          return Text(Exec(tx, kCurrentSchema)[0][0]);
+                        }));
+  HONE_TRY(conn_->Listen("hone_alias_moved", std::move(schema)));
+  listening_ = true;
+  return {};
+}
+
+Result<int64_t> PostgresMetaStore::AliasChangeCounter() {
+  // LISTEN first: a move committed after the counter is read is then notified to this
+  // connection, so a WaitForAliasChange that follows sees it.
+  HONE_TRY(ListenForAliasMoves());
+  return conn_->Single(
+      [&](pqxx::nontransaction& tx) -> Result<int64_t> { return Int(Exec(tx, kLastMove)[0][0]); });
+}
+
+Result<bool> PostgresMetaStore::WaitForAliasChange(std::chrono::milliseconds timeout) {
+  HONE_TRY(ListenForAliasMoves());
+  return conn_->AwaitNotification(timeout);
 }
 
 Result<std::vector<AliasMove>> PostgresMetaStore::AliasHistory(std::string_view model,

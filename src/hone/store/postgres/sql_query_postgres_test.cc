@@ -1,8 +1,6 @@
 // RunReadOnlyQuery on PostgreSQL (the SQLite backend is tested through pipeline::TakeSnapshot
 // in pipeline/source_test.cc). Needs a server: HONE_TEST_PG_URL; without it the tests skip,
 // visibly, and with CI=true they fail.
-#include "hone/store/sql_query.h"
-
 #include <atomic>
 #include <cstdlib>
 #include <optional>
@@ -16,6 +14,8 @@
 #include <pqxx/nontransaction>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "hone/store/sql_query.h"
 
 namespace hone::store {
 namespace {

@@ -43,6 +43,10 @@ class SqliteMetaStore final : public MetaStore {
   Result<AliasMove> MoveAlias(const AliasChange& change) override;
   Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
                                               std::string_view alias) override;
+  /// `SELECT max(id) FROM alias_history`: one lookup at the end of the primary key.
+  Result<int64_t> AliasChangeCounter() override;
+  /// SQLite has no notifications: sleeps `timeout` and returns false.
+  Result<bool> WaitForAliasChange(std::chrono::milliseconds timeout) override;
 
   Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
   Result<std::optional<AuditHead>> GetAuditHead() override;

@@ -28,6 +28,7 @@ struct SqliteBackend {
     return std::unique_ptr<MetaStore>(std::move(store));
   }
   fs::path dir;
+  static constexpr bool kNotifiesAliasMoves = false;  // WaitForAliasChange only sleeps
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 // SqliteMetaStore's registry half: models, versions, aliases, the audit log.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "hone/store/audit.h"
 #include "hone/store/sqlite/sqlite_meta_store.h"
@@ -321,6 +323,18 @@ Result<std::vector<AliasMove>> SqliteMetaStore::AliasHistory(std::string_view mo
                               s->OptInt(2), s->Text(3), s->Int(4), s->Text(5)});
   }
   return moves;
+}
+
+Result<int64_t> SqliteMetaStore::AliasChangeCounter() {
+  // AUTOINCREMENT: ids are never reused, so the largest one only grows.
+  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT coalesce(max(id), 0) FROM alias_history"));
+  HONE_ASSIGN_OR_RETURN(bool row, s->Step());
+  return row ? s->Int(0) : 0;
+}
+
+Result<bool> SqliteMetaStore::WaitForAliasChange(std::chrono::milliseconds timeout) {
+  if (timeout.count() > 0) std::this_thread::sleep_for(timeout);
+  return false;
 }
 
 // --- audit and housekeeping ---

@@ -6,6 +6,7 @@
 //     void TearDown();
 //     std::optional<std::string> SkipReason() const;   // why the backend is unavailable
 //     Result<std::unique_ptr<MetaStore>> Open();       // a new connection; also after fork()
+//     static constexpr bool kNotifiesAliasMoves = …;   // WaitForAliasChange wakes on a move
 //   };
 //   INSTANTIATE_TYPED_TEST_SUITE_P(My, MetaStoreConformance, MyBackend);
 #ifndef HONE_STORE_TESTING_META_STORE_CONFORMANCE_H_
@@ -50,6 +51,16 @@ int RunInChildren(int children, Body body) {
     ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }
   return ok;
+}
+
+/// Whether `Backend` says its WaitForAliasChange wakes on a move (false when it says nothing).
+template <typename Backend>
+constexpr bool NotifiesAliasMoves() {
+  if constexpr (requires { Backend::kNotifiesAliasMoves; }) {
+    return Backend::kNotifiesAliasMoves;
+  } else {
+    return false;
+  }
 }
 
 template <typename Backend>
@@ -572,6 +583,78 @@ TYPED_TEST_P(MetaStoreConformance, SurvivesWritersKilledAtRandomMoments) {
   fs::remove_all(blobs);
 }
 
+TYPED_TEST_P(MetaStoreConformance, AliasChangeCounterGrowsWithEveryMove) {
+  MetaStore& s = *this->store_;
+  EXPECT_EQ(s.AliasChangeCounter().value(), 0);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(s.CreateVersion(this->Version("churn"), this->actor_));
+  EXPECT_EQ(s.AliasChangeCounter().value(), 0);  // registering moves no alias
+  auto first = s.MoveAlias({"churn", "production", 1, std::nullopt, "promote", this->actor_});
+  ASSERT_TRUE(first) << first.error().message();
+  auto counter = s.AliasChangeCounter();
+  ASSERT_TRUE(counter) << counter.error().message();
+  EXPECT_EQ(*counter, first->id);
+  EXPECT_GT(*counter, 0);
+  // A lost compare-and-swap moves nothing.
+  ASSERT_FALSE(s.MoveAlias({"churn", "production", 2, 2, "promote", this->actor_}));
+  EXPECT_EQ(s.AliasChangeCounter().value(), *counter);
+  ASSERT_TRUE(s.MoveAlias({"churn", "production", 2, 1, "promote", this->actor_}));
+  const int64_t after_promote = s.AliasChangeCounter().value();
+  EXPECT_GT(after_promote, *counter);
+  ASSERT_TRUE(s.MoveAlias(
+      {"churn", "production", std::nullopt, std::nullopt, "alias-delete", this->actor_}));
+  const int64_t after_delete = s.AliasChangeCounter().value();
+  EXPECT_GT(after_delete, after_promote);
+  // Every connection to the store reads the same counter.
+  auto other = this->Open();
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->AliasChangeCounter().value(), after_delete);
+}
+
+TYPED_TEST_P(MetaStoreConformance, WaitForAliasChangeSeesAMoveByAnotherConnection) {
+  using namespace std::chrono_literals;
+  using Clock = std::chrono::steady_clock;
+  MetaStore& s = *this->store_;
+  ASSERT_TRUE(s.CreateVersion(this->Version("churn"), this->actor_));
+  auto before = s.AliasChangeCounter();
+  ASSERT_TRUE(before) << before.error().message();
+  if constexpr (!NotifiesAliasMoves<TypeParam>()) {
+    // Polling backends: the wait is a pause of the length asked for, and says nothing.
+    const Clock::time_point start = Clock::now();
+    auto woken = s.WaitForAliasChange(50ms);
+    ASSERT_TRUE(woken) << woken.error().message();
+    EXPECT_FALSE(*woken);
+    EXPECT_GE(Clock::now() - start, 50ms);
+    return;
+  } else {
+    // Nothing moved: the wait runs out.
+    auto idle = s.WaitForAliasChange(50ms);
+    ASSERT_TRUE(idle) << idle.error().message();
+    EXPECT_FALSE(*idle);
+    // Another connection moves the alias while this one waits (or just before: the LISTEN was
+    // issued by AliasChangeCounter, so the notification waits in the queue either way).
+    auto other = this->Open();
+    ASSERT_NE(other, nullptr);
+    std::thread mover([&] {
+      auto moved = other->MoveAlias({"churn", "production", 1, std::nullopt, "promote", {"b"}});
+      EXPECT_TRUE(moved) << moved.error().message();
+    });
+    constexpr auto kTimeout = 20s;
+    const Clock::time_point start = Clock::now();
+    auto woken = s.WaitForAliasChange(kTimeout);
+    const Clock::duration waited = Clock::now() - start;
+    mover.join();
+    ASSERT_TRUE(woken) << woken.error().message();
+    EXPECT_TRUE(*woken);
+    EXPECT_LT(waited, kTimeout);
+    EXPECT_GT(s.AliasChangeCounter().value(), *before);
+    // A move that fails notifies nobody: its transaction rolls back.
+    ASSERT_FALSE(other->MoveAlias({"churn", "production", 1, 7, "promote", {"b"}}));
+    auto after_failure = s.WaitForAliasChange(50ms);
+    ASSERT_TRUE(after_failure) << after_failure.error().message();
+    EXPECT_FALSE(*after_failure);
+  }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformance, RunKeepsEverythingItLogged,
                             UnknownOrMalformedRunIsAClearError,
                             ListRunsNewestFirstWithLatestMetrics, MetricBatchIsWholeAndKeepsOrder,
@@ -580,7 +663,9 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformance, RunKeepsEverythingItLogged,
                             ReferencedDigestsCoverVersionsAndRunArtifacts,
                             ConcurrentProcessesRegisterWithoutGapsOrDuplicates,
                             OnlyOneOfRacingCompareAndSwapsWins, StoreIdIsMadeOnceAndKept,
-                            SurvivesWritersKilledAtRandomMoments);
+                            SurvivesWritersKilledAtRandomMoments,
+                            AliasChangeCounterGrowsWithEveryMove,
+                            WaitForAliasChangeSeesAMoveByAnotherConnection);
 
 }  // namespace hone::store::testing
 
