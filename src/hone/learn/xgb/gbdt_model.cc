@@ -58,7 +58,8 @@ Result<CategoryGaps> GbdtModel::GapsFromHeader(const nlohmann::json& header,
 
 Result<std::unique_ptr<GbdtModel>> GbdtModel::Create(std::string_view xgboost_bytes,
                                                      CategoryGaps gaps, const FeatureSchema& schema,
-                                                     const TargetInfo& target) {
+                                                     const TargetInfo& target,
+                                                     GbdtEvaluator evaluator) {
   HONE_ASSIGN_OR_RETURN(Booster booster, Booster::Load(xgboost_bytes));
   HONE_TRY(CheckBoosterFits(booster, "gbtree", target, schema.size(), "gbdt"));
   // Every prediction runs on the calling thread; Predict splits rows over threads itself.
@@ -72,6 +73,17 @@ Result<std::unique_ptr<GbdtModel>> GbdtModel::Create(std::string_view xgboost_by
   std::unique_ptr<GbdtModel> model(
       new GbdtModel(std::move(booster), std::move(gaps), schema, target));
   model->importance_ = std::move(importance);
+  if (evaluator == GbdtEvaluator::kFlat) {
+    // Booster::Load has checked the bytes (CheckModelBytes), so they read as UBJSON.
+    nlohmann::json doc = nlohmann::json::from_ubjson(xgboost_bytes, /*strict=*/true,
+                                                     /*allow_exceptions=*/false);
+    Result<FlatTrees> flat = FlatTrees::Build(doc, schema.size(), model->is_gap_);
+    if (flat) {
+      model->flat_ = std::move(*flat);
+    } else if (flat.error().code() != ErrorCode::kUnsupported) {
+      return Fail(flat.error());
+    }  // else XGBoost predicts this model, as it did before FlatTrees
+  }
   return model;
 }
 
@@ -97,6 +109,11 @@ GbdtModel::GbdtModel(Booster booster, CategoryGaps gaps, const FeatureSchema& sc
 
 Result<void> GbdtModel::PredictBlock(const float* data, size_t rows, size_t row_stride,
                                      size_t col_stride, std::span<float> out) const {
+  if (flat_) {
+    flat_->Predict(data, rows, row_stride, col_stride, out.data());
+    ExpandOutputs(target_, rows, out);
+    return {};
+  }
   if (!has_gaps_) {
     // XGBoost reads hone's memory in place, whatever its layout.
     DenseView view{data, rows, num_features_, row_stride, col_stride};
@@ -143,6 +160,11 @@ Result<void> GbdtModel::Predict(const FeatureMatrix& x, std::span<float> out,
 
 Result<void> GbdtModel::PredictRow(std::span<const float> row, std::span<float> out) const {
   HONE_TRY(CheckPredictShape("gbdt", num_features_, outputs_, row.size(), 1, out.size()));
+  if (flat_) {
+    flat_->PredictRow(row.data(), out.data());
+    ExpandOutputs(target_, 1, out);
+    return {};
+  }
   return PredictBlock(row.data(), 1, num_features_, 1, out);
 }
 

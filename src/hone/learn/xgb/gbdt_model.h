@@ -1,8 +1,10 @@
-// A trained gradient-boosted tree ensemble, predicted by XGBoost's in-place prediction.
+// A trained gradient-boosted tree ensemble, predicted by hone's FlatTrees evaluator, or by
+// XGBoost's in-place prediction for a model FlatTrees does not handle.
 #ifndef HONE_LEARN_XGB_GBDT_MODEL_H_
 #define HONE_LEARN_XGB_GBDT_MODEL_H_
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 
 #include "hone/core/error.h"
 #include "hone/learn/model.h"
+#include "hone/learn/xgb/flat_trees.h"
 #include "hone/learn/xgb/xgb_api.h"
 
 namespace hone::learn::xgb {
@@ -21,19 +24,26 @@ namespace hone::learn::xgb {
 using CategoryGaps = std::vector<std::vector<int32_t>>;
 CategoryGaps FindCategoryGaps(const FeatureSchema& schema, const FeatureMatrix& x);
 
+/// Who predicts a GbdtModel's rows.
+enum class GbdtEvaluator {
+  kFlat,     // FlatTrees when it handles the model (decided at load), else XGBoost
+  kXgboost,  // always XGBoost's in-place prediction (the reference, for tests and benchmarks)
+};
+
 /// Immutable; every method may be called from many threads at once (XGBoost's configuration
 /// has run before the model is handed out, see Booster).
 ///
 /// A category without training rows is predicted as missing, like an unseen one. XGBoost 1.7
-/// would otherwise send it to the "not in the group" side of each categorical split, or to the
-/// default side when its index is beyond the split's bit set: neither means anything.
+/// would otherwise send it to the "not in the group" side of each categorical split, which
+/// means nothing.
 class GbdtModel final : public Model {
  public:
   /// A model from XGBoost's model bytes. Trained models come through here too, so a trained
   /// model is exactly what a later load gives, and holds none of XGBoost's training caches.
   static Result<std::unique_ptr<GbdtModel>> Create(std::string_view xgboost_bytes,
                                                    CategoryGaps gaps, const FeatureSchema& schema,
-                                                   const TargetInfo& target);
+                                                   const TargetInfo& target,
+                                                   GbdtEvaluator evaluator = GbdtEvaluator::kFlat);
   /// Reads the category gaps that Serialize stores in the envelope's header.
   static Result<CategoryGaps> GapsFromHeader(const nlohmann::json& header,
                                              const FeatureSchema& schema);
@@ -49,6 +59,11 @@ class GbdtModel final : public Model {
   /// tree splits.
   std::vector<double> FeatureImportance() const override { return importance_; }
 
+  /// True when FlatTrees predicts, false when XGBoost does.
+  bool uses_flat_trees() const { return flat_.has_value(); }
+  /// XGBoost's booster, loaded whatever the evaluator (for Serialize, importance, the fallback).
+  const Booster& booster() const { return booster_; }
+
  private:
   GbdtModel(Booster booster, CategoryGaps gaps, const FeatureSchema& schema,
             const TargetInfo& target);
@@ -58,6 +73,7 @@ class GbdtModel final : public Model {
                             std::span<float> out) const;
 
   Booster booster_;
+  std::optional<FlatTrees> flat_;
   CategoryGaps gaps_;
   // Per feature, per category index: 1 when the category had no training rows.
   std::vector<std::vector<uint8_t>> is_gap_;

@@ -1,5 +1,6 @@
 # The XGBoost-backed trainers "gbdt" and "linear". Only xgb_api.cc includes <xgboost/c_api.h>.
 list(APPEND HONE_LEARN_SOURCES
+  xgb/flat_trees.cc
   xgb/gbdt_model.cc
   xgb/gbdt_trainer.cc
   xgb/import.cc
@@ -14,6 +15,7 @@ list(APPEND HONE_LEARN_SOURCES
   xgb/xgboost_json.cc
 )
 list(APPEND HONE_LEARN_TESTS
+  xgb/flat_trees_test.cc
   xgb/gbdt_trainer_test.cc
   xgb/import_test.cc
   xgb/linear_encoding_test.cc
