@@ -7,6 +7,8 @@ find_package(FastFloat REQUIRED)            # libfast-float-dev
 find_package(OpenSSL REQUIRED)              # libssl-dev
 find_package(SQLite3 REQUIRED)              # libsqlite3-dev
 find_package(yaml-cpp REQUIRED)             # libyaml-cpp-dev: hone.yaml
+find_package(Boost 1.74 REQUIRED)           # libboost-dev: Beast and Asio (header-only), hone serve
+find_package(simdjson REQUIRED)             # libsimdjson-dev: request bodies on the serving path
 # libpqxx ships no CMake package, only pkg-config; its 6.4 API (Debian 12) is not 7.x's.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)  # libpqxx-dev

@@ -17,6 +17,8 @@ packages=(
   libsqlite3-dev       # the embedded store
   libyaml-cpp-dev      # hone.yaml pipeline specs
   libpqxx-dev          # the PostgreSQL store (libpqxx 6.4, with libpq-dev)
+  libboost-dev         # Boost.Beast / Asio: the HTTP server of hone serve
+  libsimdjson-dev      # JSON request bodies on the serving path
   # a throwaway PostgreSQL server for the `postgres` tests (scripts/pg.sh)
   postgresql-15 postgresql-client-15
   # tests and benchmarks
@@ -24,6 +26,9 @@ packages=(
   # reference implementations for metric fixtures and the peer benchmark
   python3 python3-numpy python3-pandas python3-sklearn
   python3-xgboost      # the example `command:` training stage and its tests
+  prometheus           # promtool checks the /metrics output of hone serve
+  wrk                  # HTTP load for the serving benchmark and the hot-swap test
+  gunicorn python3-flask python3-fastapi python3-uvicorn  # the serving benchmark's peers
 )
 
 missing=()

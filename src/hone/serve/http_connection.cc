@@ -1,0 +1,292 @@
+// One keep-alive connection of the HTTP server: the read → handle → write cycle, the limits and
+// the timeouts. Formatting of the response bytes is in http_response.cc.
+#include "hone/serve/http_connection.h"
+
+#include <string>
+#include <utility>
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+namespace hone::serve::internal {
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// After an error response the client may still be sending (a refused body): read and drop its
+// bytes for a while before closing, or the kernel's RST could destroy the response unread.
+constexpr size_t kFirstRead = 8192;
+constexpr Clock::duration kLingerTimeout = std::chrono::seconds(1);
+
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+Connection::Connection(ServerShared& shared, Worker& worker, Socket socket, bool refuse)
+    : shared_(shared),
+      worker_(worker),
+      socket_(std::move(socket)),
+      timer_(worker.ioc.get_executor()),
+      refuse_(refuse) {
+  if (!refuse_) shared_.stats.connections_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::~Connection() {
+  Unregister();
+  if (!refuse_) shared_.stats.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  if (in_flight_) shared_.stats.requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::Start() {
+  index_ = worker_.connections.size();
+  worker_.connections.push_back(this);
+  if (worker_.draining) return Close();
+  beast::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  ArmTimer(Clock::now() + shared_.min_timeout);
+  if (refuse_) {
+    return SendError(503, "the server is at its limit of " +
+                              std::to_string(shared_.options.max_connections) +
+                              " open connections; retry later");
+  }
+  WaitForRequest();
+}
+
+void Connection::Drain() {
+  if (phase_ == Phase::kWriting) {
+    keep_alive_ = false;  // the response in progress is the last
+  } else {
+    Close();
+  }
+}
+
+void Connection::WaitForRequest() {
+  if (worker_.draining) return Close();
+  SetDeadline(Phase::kIdle, shared_.options.idle_timeout);
+  if (buffer_.size() > 0) return ReadRequest();  // a pipelined request is already here
+  // Reading the first bytes before parsing tells when a request begins, which starts its
+  // request_timeout. (Not async_wait: in Asio 1.74 that costs an epoll_ctl per request, while a
+  // read after an exhausted one waits for epoll without any system call.)
+  socket_.async_read_some(buffer_.prepare(kFirstRead),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec || self->phase_ == Phase::kClosed) return self->Close();
+                            self->ReadRequest();
+                          });
+}
+
+void Connection::ReadRequest() {
+  SetDeadline(Phase::kReading, shared_.options.request_timeout);
+  timed_out_ = false;
+  parser_.emplace();
+  const size_t header_limit = shared_.options.max_header_bytes;
+  parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(header_limit, UINT32_MAX)));
+  parser_->body_limit(shared_.options.max_body_bytes);
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void Connection::OnHeader(beast::error_code ec) {
+  if (phase_ == Phase::kClosed || RejectReadError(ec)) return;
+  if (parser_->is_done()) return Handle();
+  const auto expect = parser_->get()[http::field::expect];
+  if (beast::iequals(expect, "100-continue") && buffer_.size() == 0) {
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                        if (write_ec || self->phase_ == Phase::kClosed) return self->Close();
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void Connection::ReadBody() {
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void Connection::OnRead(beast::error_code ec) {
+  if (phase_ == Phase::kClosed || RejectReadError(ec)) return;
+  Handle();
+}
+
+// Answers or closes after a failed read; false when `ec` is no failure.
+bool Connection::RejectReadError(beast::error_code ec) {
+  if (!ec) return false;
+  const auto& options = shared_.options;
+  if (timed_out_) {
+    SendError(408, "the request was not received within " +
+                       std::to_string(options.request_timeout.count()) + " ms");
+  } else if (ec == http::error::body_limit) {
+    SendError(413, "the request body is larger than the limit of " +
+                       std::to_string(options.max_body_bytes) + " bytes");
+  } else if (ec == http::error::header_limit) {
+    SendError(431, "the request line and headers are larger than the limit of " +
+                       std::to_string(options.max_header_bytes) + " bytes");
+  } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    SendError(400, "malformed HTTP request: " + ec.message());
+  } else {
+    Close();  // the client went away, before or during a request
+  }
+  return true;
+}
+
+void Connection::Handle() {
+  auto& req = parser_->get();
+  in_flight_ = true;
+  shared_.stats.requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+
+  std::string_view request_id = View(req["x-request-id"]);
+  bool usable = !request_id.empty() && request_id.size() <= 128;
+  for (char c : request_id) usable = usable && c >= 0x21 && c <= 0x7e;
+  if (!usable) {
+    worker_.NewRequestId(new_id_);
+    request_id = {new_id_.data(), new_id_.size()};
+  }
+  HttpRequest request{.method = View(req.method_string()),
+                      .target = View(req.target()),
+                      .content_type = View(req[http::field::content_type]),
+                      .body = req.body(),
+                      .request_id = request_id,
+                      .header = [&req](std::string_view name) -> std::string_view {
+                        const auto it = req.find(beast::string_view(name.data(), name.size()));
+                        return it == req.end() ? std::string_view() : View(it->value());
+                      }};
+  response_.status = 200;
+  response_.content_type = "application/json";
+  response_.body.clear();
+  response_.headers.clear();
+  try {
+    shared_.handler(request, response_);
+  } catch (...) {
+    response_.status = 500;
+    response_.content_type = "application/json";
+    response_.body = ErrorBody("internal error");
+    response_.headers.clear();
+    shared_.stats.rejected[StatusSlot(500)].fetch_add(1, std::memory_order_relaxed);
+  }
+  keep_alive_ = req.keep_alive() && !worker_.draining;
+  const bool head_only = req.method() == http::verb::head;
+  http10_ = req.version() == 10;
+  FormatHead(request_id);
+  Write(!head_only);
+}
+
+void Connection::SendError(int status, std::string_view message) {
+  shared_.stats.rejected[StatusSlot(status)].fetch_add(1, std::memory_order_relaxed);
+  std::string_view request_id;
+  if (parser_) request_id = View(parser_->get()["x-request-id"]);
+  bool usable = !request_id.empty() && request_id.size() <= 128;
+  for (char c : request_id) usable = usable && c >= 0x21 && c <= 0x7e;
+  if (!usable) {
+    worker_.NewRequestId(new_id_);
+    request_id = {new_id_.data(), new_id_.size()};
+  }
+  response_.status = status;
+  response_.content_type = "application/json";
+  response_.body = ErrorBody(message);
+  response_.headers.clear();
+  keep_alive_ = false;
+  http10_ = false;
+  FormatHead(request_id);
+  Write(true);
+}
+
+void Connection::Write(bool with_body) {
+  SetDeadline(Phase::kWriting, shared_.options.request_timeout);
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head_), with_body ? asio::buffer(response_.body) : asio::const_buffer()};
+  asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->OnWrite(ec);
+  });
+}
+
+void Connection::OnWrite(beast::error_code ec) {
+  if (in_flight_) {
+    in_flight_ = false;
+    shared_.stats.requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (ec || phase_ == Phase::kClosed) return Close();
+  if (!keep_alive_) return Linger();
+  WaitForRequest();
+}
+
+void Connection::Linger() {
+  if (worker_.draining) return Close();
+  beast::error_code ignored;
+  socket_.shutdown(Socket::shutdown_send, ignored);
+  SetDeadline(Phase::kLinger,
+              std::min(kLingerTimeout, Clock::duration(shared_.options.request_timeout)));
+  DropInput();
+}
+
+void Connection::DropInput() {
+  buffer_.clear();
+  socket_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec || self->phase_ == Phase::kClosed) return self->Close();
+                            self->DropInput();  // until the client's end or the deadline
+                          });
+}
+
+void Connection::Close() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  beast::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  ++timer_generation_;
+  Unregister();
+}
+
+void Connection::Unregister() {
+  if (index_ == kNotRegistered) return;
+  auto& list = worker_.connections;
+  list[index_] = list.back();
+  list[index_]->index_ = index_;
+  list.pop_back();
+  index_ = kNotRegistered;
+}
+
+// The timer is lazy: the request path only moves `deadline_` (no system call). The timer fires
+// at most every min_timeout and re-arms itself for the current deadline, so it is always armed
+// no later than any deadline a phase can set (now + a timeout >= now + min_timeout).
+void Connection::SetDeadline(Phase phase, Clock::duration timeout) {
+  phase_ = phase;
+  deadline_ = Clock::now() + timeout;
+  if (deadline_ < armed_) ArmTimer(deadline_);
+}
+
+void Connection::ArmTimer(Clock::time_point at) {
+  armed_ = at;
+  timer_.expires_at(at);
+  timer_.async_wait(
+      [self = shared_from_this(), generation = ++timer_generation_](beast::error_code ec) {
+        if (!ec && generation == self->timer_generation_) self->OnTimer();
+      });
+}
+
+void Connection::OnTimer() {
+  const auto now = Clock::now();
+  if (now < deadline_) return ArmTimer(std::min(deadline_, now + shared_.min_timeout));
+  armed_ = Clock::time_point::max();
+  switch (phase_) {
+    case Phase::kReading: {
+      timed_out_ = true;  // the read fails with operation_aborted and answers 408
+      beast::error_code ignored;
+      socket_.cancel(ignored);
+      break;
+    }
+    case Phase::kIdle:
+    case Phase::kWriting:  // the client does not read its response
+    case Phase::kLinger:
+    case Phase::kClosed:
+      Close();
+      break;
+  }
+}
+
+}  // namespace hone::serve::internal

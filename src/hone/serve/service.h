@@ -1,0 +1,67 @@
+// The endpoints of `hone serve` over the model manager's routing table: the Open Inference
+// Protocol v2 (REST), MLflow's scoring protocol, health checks and Prometheus metrics. One
+// HttpHandler; everything it needs per request is read from the current routing table without
+// locks.
+//
+//   GET  /v2/health/live | /v2/health/ready | /v2
+//   GET  /v2/models/{m}[/versions/{v}] | .../ready | .../config
+//   POST /v2/models/{m}[/versions/{v}]/infer
+//   POST /invocations (MLflow; the model is the only one served, else ?model=NAME or the
+//        x-hone-model header) and /models/{m}/invocations
+//   GET  /ping | /health | /version (MLflow)
+//   GET  /metrics (Prometheus text format 0.0.4)
+// Errors are {"error": "..."}: 404 unknown path, model or version; 400 bad request; 405 wrong
+// method; 415 unsupported content type; 503 while no version is ready or while draining.
+// Answers from a model carry `x-hone-model` and `x-hone-model-version`.
+#ifndef HONE_SERVE_SERVICE_H_
+#define HONE_SERVE_SERVICE_H_
+
+#include <atomic>
+#include <string>
+
+#include "hone/serve/http_server.h"
+#include "hone/serve/infer_codec.h"
+#include "hone/serve/model_manager.h"
+#include "hone/serve/request_stats.h"
+
+namespace hone::serve {
+
+struct ServiceOptions {
+  DecodeLimits limits;
+};
+
+/// Thread-safe: Handle runs on every I/O thread at once.
+class InferenceService {
+ public:
+  /// Does not own `manager`; `server_stats` (may be null) is read for /metrics.
+  InferenceService(ServiceOptions options, const ModelManager& manager)
+      : options_(std::move(options)), manager_(manager) {}
+
+  void Handle(const HttpRequest& request, HttpResponse& response);
+
+  /// The HTTP server's counters, for /metrics (set once, before serving).
+  void set_server_stats(const HttpServerStats* stats) { server_stats_ = stats; }
+  /// While draining, /v2/health/ready answers 503 so that load balancers stop sending.
+  void set_draining(bool draining) { draining_.store(draining, std::memory_order_relaxed); }
+
+  /// The Prometheus exposition of every counter.
+  std::string RenderMetrics() const;
+
+ private:
+  void Infer(const HttpRequest& request, HttpResponse& response, std::string_view model,
+             std::string_view version, bool mlflow);
+  void ModelEndpoint(const HttpRequest& request, HttpResponse& response, std::string_view model,
+                     std::string_view version, std::string_view action);
+  void Ready(HttpResponse& response) const;
+
+  ServiceOptions options_;
+  const ModelManager& manager_;
+  const HttpServerStats* server_stats_ = nullptr;
+  std::atomic<bool> draining_{false};
+  /// Model requests that reached no version (unknown model or version, none ready).
+  mutable RequestStats unrouted_;
+};
+
+}  // namespace hone::serve
+
+#endif  // HONE_SERVE_SERVICE_H_
