@@ -35,7 +35,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       {"rollback", AddRollbackCommand(app)}, {"alias", AddAliasCommand(app)},
       {"store", AddStoreCommand(app)},       {"gc", AddGcCommand(app)},
       {"audit", AddAuditCommand(app)},       {"run", AddRunCommand(app)},
-      {"init", AddInitCommand(app)},
+      {"init", AddInitCommand(app)},         {"serve", AddServeCommand(app)},
   };
   try {
     app.parse(argc, argv);

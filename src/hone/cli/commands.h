@@ -34,6 +34,7 @@ Action AddGcCommand(CLI::App& app);
 Action AddAuditCommand(CLI::App& app);
 Action AddRunCommand(CLI::App& app);
 Action AddInitCommand(CLI::App& app);
+Action AddServeCommand(CLI::App& app);
 
 }  // namespace hone::cli
 

@@ -1,0 +1,167 @@
+// hone serve: every served alias of every model in the store, over HTTP, following the
+// registry until SIGTERM or SIGINT, which drain the requests in flight before exiting 0.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "hone/cli/commands.h"
+#include "hone/cli/report.h"
+#include "hone/cli/store_report.h"
+#include "hone/core/log.h"
+#include "hone/serve/http_server.h"
+#include "hone/serve/model_manager.h"
+#include "hone/serve/registry_source.h"
+#include "hone/serve/service.h"
+
+namespace hone::cli {
+namespace {
+
+struct ServeFlags {
+  StoreFlags store;
+  serve::HttpServerOptions http;
+  std::vector<std::string> models;
+  std::vector<std::string> aliases = {"production", "canary"};
+  size_t max_rows = 100000;
+  int64_t poll_ms = 200;
+  int64_t request_timeout_ms = 30000;
+  int64_t idle_timeout_ms = 60000;
+  int64_t drain_timeout_ms = 10000;
+  size_t warmup_rows = 16;
+  std::string port_file;
+};
+
+// Writes the port atomically, so a script polling for the file never reads half of it.
+Result<void> WritePortFile(const std::string& path, uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return Fail(ErrorCode::kIo, "cannot write --port-file " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot write --port-file " + path + ": " + ec.message());
+  return {};
+}
+
+int RunServe(Io& io, ServeFlags f) {
+  // Signals are taken by sigwait below; every thread started from here on inherits the mask,
+  // so none of them is interrupted by SIGTERM.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Opened once here so that a wrong --store fails at once, with the usual message.
+  auto first = OpenStoreFrom(f.store, /*create=*/false);
+  if (!first) return ReportError(io, "serve", first.error(), false);
+  io.err << "hone serve: store " << first->meta->Describe() << "\n";
+  first = Fail(ErrorCode::kInternal, "closed");
+  const StoreFlags store_flags = f.store;
+  serve::StoreOpener open = [store_flags]() { return OpenStoreFrom(store_flags, false); };
+
+  serve::ModelManager manager(serve::ManagerOptions{.aliases = f.aliases},
+                              serve::MakeRegistryLoader(open, f.warmup_rows));
+  serve::RegistrySourceOptions source_options;
+  source_options.aliases = f.aliases;
+  source_options.models = f.models;
+  source_options.poll_interval = std::chrono::milliseconds(f.poll_ms);
+  auto source = serve::RegistrySource::Start(
+      source_options, open, [&manager](std::vector<serve::AspiredVersion> aspired) {
+        manager.SetAspiredVersions(std::move(aspired));
+      });
+  if (!source) return ReportError(io, "serve", source.error(), false);
+
+  serve::InferenceService service(serve::ServiceOptions{.limits = {.max_rows = f.max_rows}},
+                                  manager);
+  f.http.request_timeout = std::chrono::milliseconds(f.request_timeout_ms);
+  f.http.idle_timeout = std::chrono::milliseconds(f.idle_timeout_ms);
+  f.http.drain_timeout = std::chrono::milliseconds(f.drain_timeout_ms);
+  auto server = serve::HttpServer::Start(
+      f.http, [&service](const serve::HttpRequest& request, serve::HttpResponse& response) {
+        service.Handle(request, response);
+      });
+  if (!server) {
+    (*source)->Stop();
+    return ReportError(io, "serve", server.error(), false);
+  }
+  service.set_server_stats(&(*server)->stats());
+  const uint16_t port = (*server)->port();
+  if (!f.port_file.empty()) {
+    if (auto written = WritePortFile(f.port_file, port); !written) {
+      (*server)->Stop();
+      (*source)->Stop();
+      return ReportError(io, "serve", written.error(), false);
+    }
+  }
+  core::LogInfo("hone serve: listening on http://" + f.http.host + ":" + std::to_string(port) +
+                " (Open Inference Protocol v2 under /v2, MLflow /invocations, /metrics)");
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  core::LogInfo(std::string("hone serve: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                ", draining requests in flight");
+  service.set_draining(true);
+  (*server)->Stop();
+  (*source)->Stop();
+  core::LogInfo("hone serve: stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+Action AddServeCommand(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Serve every model's production (and canary) version over HTTP: Open Inference Protocol "
+      "v2, MLflow /invocations, Prometheus /metrics; follows the registry and hot-swaps");
+  AddStoreFlags(cmd, f->store);
+  cmd->add_option("--host", f->http.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", f->http.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--port-file", f->port_file,
+                  "Write the port listened on to this file once serving (with --port 0)");
+  cmd->add_option("--threads", f->http.threads, "I/O threads (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--model", f->models, "Serve only this model (repeatable; default: all)");
+  cmd->add_option("--alias", f->aliases,
+                  "Aliases to serve, the first answering requests that name no version "
+                  "(repeatable)")
+      ->capture_default_str();
+  cmd->add_option("--poll-interval-ms", f->poll_ms,
+                  "How often to check the store for alias moves (SQLite; PostgreSQL is notified "
+                  "at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 60000));
+  cmd->add_option("--max-body-bytes", f->http.max_body_bytes, "Largest request body (413 above)")
+      ->capture_default_str();
+  cmd->add_option("--max-header-bytes", f->http.max_header_bytes,
+                  "Largest request line and headers (431 above)")
+      ->capture_default_str();
+  cmd->add_option("--max-rows", f->max_rows, "Most rows in one request (400 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000000}));
+  cmd->add_option("--max-connections", f->http.max_connections, "Most open connections (503 above)")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout-ms", f->request_timeout_ms,
+                  "Time to receive a whole request (408 after)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  cmd->add_option("--idle-timeout-ms", f->idle_timeout_ms,
+                  "Idle keep-alive connections are closed after this")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86400000}));
+  cmd->add_option("--drain-timeout-ms", f->drain_timeout_ms,
+                  "On SIGTERM, how long requests in flight may take to finish")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
+  cmd->add_option("--warmup-rows", f->warmup_rows,
+                  "Predictions made with each version before it takes traffic")
+      ->capture_default_str();
+  return [f](Io& io) { return RunServe(io, *f); };
+}
+
+}  // namespace hone::cli
