@@ -12,47 +12,12 @@ $PEER_MODEL_DIR. Run under gunicorn, e.g.:
 Each gunicorn worker loads its own copy of the model at import.
 """
 import json
-import os
 
-import joblib
-import numpy as np
-import pandas as pd
 from flask import Flask, Response, request
 
-MODEL_DIR = os.environ.get("PEER_MODEL_DIR", "bench/out/serve")
-MODEL = joblib.load(os.path.join(MODEL_DIR, "model.joblib"))
-with open(os.path.join(MODEL_DIR, "signature.json")) as _f:
-    SIGNATURE = [(c["name"], c["type"]) for c in json.load(_f)["inputs"]]
-COLUMNS = [name for name, _ in SIGNATURE]
-DTYPES = {name: "float64" if kind == "double" else object for name, kind in SIGNATURE}
+from peer_model import MODEL, BadRequest, to_frame
 
 app = Flask(__name__)
-
-
-class BadRequest(Exception):
-    pass
-
-
-def to_frame(doc):
-    """The request's dataframe_split as a DataFrame cast to the signature.
-
-    Cells are read as objects, null becomes NaN (scikit-learn's imputers take NaN, not None,
-    as missing in text columns), then each column is cast to its signature type at once.
-    """
-    if not isinstance(doc, dict) or not isinstance(doc.get("dataframe_split"), dict):
-        raise BadRequest("expected a JSON object with key 'dataframe_split'")
-    split = doc["dataframe_split"]
-    try:
-        df = pd.DataFrame(data=split["data"], columns=split["columns"], dtype=object)
-    except (KeyError, TypeError, ValueError) as e:
-        raise BadRequest(f"dataframe_split: {e}") from e
-    missing = [name for name in COLUMNS if name not in df.columns]
-    if missing:
-        raise BadRequest(f"dataframe_split: missing columns {missing}")
-    try:
-        return df[COLUMNS].fillna(np.nan).astype(DTYPES)
-    except (TypeError, ValueError) as e:
-        raise BadRequest(f"dataframe_split: a column does not match the signature: {e}") from e
 
 
 def error(message, status=400):
