@@ -54,11 +54,11 @@ int RunServe(Io& io, ServeFlags f) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // Opened once here so that a wrong --store fails at once, with the usual message.
-  auto first = OpenStoreFrom(f.store, /*create=*/false);
-  if (!first) return ReportError(io, "serve", first.error(), false);
-  io.err << "hone serve: store " << first->meta->Describe() << "\n";
-  first = Fail(ErrorCode::kInternal, "closed");
+  {  // Opened once here so that a wrong --store fails at once, with the usual message.
+    auto store = OpenStoreFrom(f.store, /*create=*/false);
+    if (!store) return ReportError(io, "serve", store.error(), false);
+    core::LogInfo("hone serve: store " + store->meta->Describe());
+  }
   const StoreFlags store_flags = f.store;
   serve::StoreOpener open = [store_flags]() { return OpenStoreFrom(store_flags, false); };
 
