@@ -9,6 +9,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "hone/serve/infer_codec.h"
+
 namespace hone::serve::internal {
 namespace {
 

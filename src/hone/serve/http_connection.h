@@ -133,9 +133,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr size_t kNotRegistered = ~size_t{0};
 };
 
-/// `{"error": "<message>"}` with the message escaped for JSON.
-std::string ErrorBody(std::string_view message);
-
 }  // namespace hone::serve::internal
 
 #endif  // HONE_SERVE_HTTP_CONNECTION_H_

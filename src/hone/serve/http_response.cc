@@ -8,6 +8,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include "hone/serve/http_connection.h"
+#include "hone/serve/infer_codec.h"
 
 namespace hone::serve::internal {
 namespace {
@@ -78,26 +79,6 @@ void Connection::FormatHead(std::string_view request_id) {
     head_.append("Connection: keep-alive\r\n");
   }
   head_.append("\r\n");
-}
-
-std::string ErrorBody(std::string_view message) {
-  std::string out = "{\"error\": \"";
-  for (char c : message) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\u00");
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xf]);
-    } else {
-      out.push_back(c);  // UTF-8 passes through; JSON allows it unescaped
-    }
-  }
-  out.append("\"}");
-  return out;
 }
 
 }  // namespace hone::serve::internal

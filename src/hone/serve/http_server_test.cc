@@ -212,7 +212,7 @@ TEST(HttpServerTest, LargeBodyIsRefusedWith413WithoutReadingIt) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.headers["content-type"], "application/json");
   EXPECT_EQ(r.headers["x-request-id"], "big");
-  EXPECT_NE(r.body.find("\"error\": \"the request body is larger than the limit of 1024"),
+  EXPECT_NE(r.body.find("\"error\":\"the request body is larger than the limit of 1024"),
             std::string::npos)
       << r.body;
   EXPECT_TRUE(client.ReadsEof());
@@ -304,7 +304,7 @@ TEST(HttpServerTest, ThrowingHandlerIs500AndTheServerGoesOn) {
   client.Send("GET /throw HTTP/1.1\r\n\r\n");
   auto r = client.Read();
   EXPECT_EQ(r.status, 500);
-  EXPECT_EQ(r.body, "{\"error\": \"internal error\"}");
+  EXPECT_EQ(r.body, "{\"error\":\"internal error\"}");
   client.Send(kGet);  // the connection is still usable: the request was read whole
   EXPECT_EQ(client.Read().status, 200);
   Client other(server->port());
