@@ -80,6 +80,10 @@ std::string EncodeOipResponse(std::string_view model, int64_t version, std::stri
 /// labels for classification (numbers when every label is a number, else strings).
 std::string EncodeMlflowResponse(const learn::TargetInfo& target, const Predictions& predictions);
 
+/// Whether the OIP "predictions" of a classifier of `target` are INT64 (every class label an
+/// integer of at most 18 digits) rather than BYTES; the model metadata says the same.
+bool LabelsAreInt64(const learn::TargetInfo& target);
+
 /// {"error": message}, escaped.
 std::string ErrorBody(std::string_view message);
 

@@ -180,7 +180,7 @@ std::string EncodeOipResponse(std::string_view model, int64_t version, std::stri
     out += "}]}";
     return out;
   }
-  const bool integers = AllLabels(target, /*integer=*/true);
+  const bool integers = LabelsAreInt64(target);
   out += integers ? "INT64" : "BYTES";
   out += "\",\"shape\":[";
   AppendUnsigned(out, rows);
@@ -214,6 +214,8 @@ std::string EncodeMlflowResponse(const learn::TargetInfo& target, const Predicti
   out += '}';
   return out;
 }
+
+bool LabelsAreInt64(const learn::TargetInfo& target) { return AllLabels(target, /*integer=*/true); }
 
 std::string ErrorBody(std::string_view message) {
   return nlohmann::json{{"error", std::string(message)}}.dump(

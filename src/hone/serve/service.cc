@@ -19,12 +19,6 @@ using Clock = std::chrono::steady_clock;
 // into a FeatureMatrix for the model's batch path.
 constexpr size_t kRowByRowLimit = 8;
 
-void SetJson(HttpResponse& response, int status, std::string body) {
-  response.status = status;
-  response.content_type = "application/json";
-  response.body = std::move(body);
-}
-
 std::optional<int64_t> ParseVersion(std::string_view text) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -68,6 +62,12 @@ std::string ServedNames(const RoutingTable& routes) {
 }
 
 }  // namespace
+
+void SetJson(HttpResponse& response, int status, std::string body) {
+  response.status = status;
+  response.content_type = "application/json";
+  response.body = std::move(body);
+}
 
 bool RequireMethod(const HttpRequest& request, HttpResponse& response, std::string_view method) {
   if (request.method == method) return true;

@@ -17,6 +17,9 @@
 
 namespace hone::serve {
 
+/// Answers `status` with a JSON body.
+void SetJson(HttpResponse& response, int status, std::string body);
+
 /// True when the request used `method`; otherwise answers 405 with an Allow header.
 bool RequireMethod(const HttpRequest& request, HttpResponse& response, std::string_view method);
 

@@ -19,25 +19,13 @@ nlohmann::json InputsOf(const learn::FeatureSchema& schema) {
   return inputs;
 }
 
-bool IntegerLabels(const learn::TargetInfo& target) {
-  for (const auto& label : target.classes) {
-    if (label.empty()) return false;
-    size_t i = label[0] == '-' ? 1 : 0;
-    if (i == label.size()) return false;
-    for (; i < label.size(); ++i) {
-      if (label[i] < '0' || label[i] > '9') return false;
-    }
-  }
-  return true;
-}
-
 nlohmann::json OutputsOf(const learn::TargetInfo& target) {
   if (!learn::IsClassification(target.task)) {
     return nlohmann::json::array(
         {{{"name", "predictions"}, {"datatype", "FP32"}, {"shape", {-1}}}});
   }
   return nlohmann::json::array({{{"name", "predictions"},
-                                 {"datatype", IntegerLabels(target) ? "INT64" : "BYTES"},
+                                 {"datatype", LabelsAreInt64(target) ? "INT64" : "BYTES"},
                                  {"shape", {-1}}},
                                 {{"name", "probabilities"},
                                  {"datatype", "FP32"},
@@ -55,12 +43,6 @@ nlohmann::json StatesOf(const ModelRoutes& m) {
     states.push_back(std::move(state));
   }
   return states;
-}
-
-void SetJson(HttpResponse& response, int status, std::string body) {
-  response.status = status;
-  response.content_type = "application/json";
-  response.body = std::move(body);
 }
 
 }  // namespace
