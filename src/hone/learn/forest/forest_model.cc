@@ -11,7 +11,9 @@ namespace {
 
 constexpr uint32_t kMagic = 0x31465248;  // "HRF1"
 constexpr uint32_t kFormatVersion = 2;
-constexpr size_t kRowsPerBlock = 4096;
+// Rows encoded together, then walked down each tree in turn: their words stay in the L1 cache
+// while every tree runs over them, and a tree's nodes stay there while it runs over the rows.
+constexpr size_t kRowsPerBlock = HeapTrees::kMaxBlockRows;
 // Rows walked down a tree together, a level at a time: their node loads are independent, so
 // the processor overlaps their cache misses instead of waiting for each in turn.
 constexpr size_t kRowsPerWalk = 64;
@@ -53,7 +55,59 @@ ForestModel::ForestModel(size_t num_features, size_t num_classes,
       num_classes_(num_classes),
       category_bins_(std::move(category_bins)),
       trees_(std::move(trees)),
-      importance_(std::move(importance)) {}
+      importance_(std::move(importance)) {
+  Compile();
+}
+
+void ForestModel::Compile() {
+  std::vector<bool> categorical(num_features_, false);
+  for (size_t f = 0; f < num_features_ && f < category_bins_.size(); ++f) {
+    categorical[f] = !category_bins_[f].empty();
+  }
+  heap_ = HeapTrees(std::move(categorical));
+  heap_of_.assign(trees_.size(), -1);
+  std::vector<HeapTrees::Node> nodes;
+  for (size_t t = 0; t < trees_.size(); ++t) {
+    const Tree& tree = trees_[t];
+    nodes.assign(tree.nodes.size(), {});
+    if (tree.nodes.empty()) nodes.push_back({.leaf = true, .value = tree.root_leaf});
+    bool ok = true;
+    for (size_t i = 0; i < tree.nodes.size() && ok; ++i) {
+      const Node& n = tree.nodes[i];
+      // Leaves are not nodes in a Tree: each becomes a node of its own, after the splits.
+      uint32_t children[2] = {n.left, n.right};
+      for (int side = 0; side < 2; ++side) {
+        if (n.bits & (side == 0 ? Node::kLeftLeaf : Node::kRightLeaf)) {
+          nodes.push_back({.leaf = true, .value = children[side]});
+          children[side] = static_cast<uint32_t>(nodes.size() - 1);
+        }
+      }
+      HeapTrees::Node& h = nodes[i];
+      h.feature = n.feature();
+      h.default_left = (n.bits & Node::kDefaultLeft) != 0;
+      h.left = children[0];
+      h.right = children[1];
+      if (n.bits & Node::kCategorical) {
+        // A category of the training set goes left when its bin is in the set; any other
+        // value, and NaN, to the default side.
+        const std::vector<uint8_t>& bins = category_bins_[h.feature];
+        ok = bins.size() <= HeapTrees::kCategoryLimit && n.set_index() < tree.category_sets.size();
+        if (!ok) break;
+        const BinSet& set = tree.category_sets[n.set_index()];
+        h.categorical = true;
+        for (uint32_t c = 0; c < HeapTrees::kCategoryLimit; ++c) {
+          const bool right = c < bins.size() ? !BinSetHas(set, bins[c]) : !h.default_left;
+          h.right_mask |= static_cast<uint32_t>(right) << c;
+        }
+        if (!h.default_left) h.right_mask |= HeapTrees::kUnknownBit | HeapTrees::kMissingBit;
+      } else {
+        h.threshold = n.threshold;  // x <= threshold goes left
+        h.left_if_equal = true;
+      }
+    }
+    if (ok) heap_of_[t] = static_cast<int32_t>(heap_.Add(nodes));
+  }
+}
 
 size_t ForestModel::num_nodes() const {
   size_t n = 0;
@@ -76,33 +130,50 @@ Result<void> ForestModel::PredictRow(std::span<const float> row, std::span<float
   HONE_TRY(
       CheckPredictShape("random_forest", num_features_, num_outputs(), row.size(), 1, out.size()));
   std::fill(out.begin(), out.end(), 0.0f);
-  // A walk down one tree is a chain of dependent cache misses. Walking kLanes trees in
-  // lockstep lets the processor wait for their misses at the same time.
+  std::vector<uint32_t> scratch(heap_.encoded_width() + heap_.num_trees());
+  uint32_t* encoded = scratch.data();
+  uint32_t* heap_leaves = encoded + heap_.encoded_width();
+  heap_.EncodeRows(row.data(), 1, num_features_, 1, encoded);
+  heap_.LeavesOfRow(encoded, heap_leaves);
+  // The trees outside heap_: a walk down one is a chain of dependent cache misses. Walking
+  // kLanes of them in lockstep lets the processor wait for their misses at the same time.
   constexpr size_t kLanes = 16;
-  for (size_t first = 0; first < trees_.size(); first += kLanes) {
-    const size_t lanes = std::min(kLanes, trees_.size() - first);
+  size_t t = 0;
+  while (t < trees_.size()) {
+    if (heap_of_[t] >= 0) {
+      AddLeaf(trees_[t], heap_leaves[heap_of_[t]], out.data());
+      ++t;
+      continue;
+    }
+    size_t lane_tree[kLanes];
     uint32_t node[kLanes];
     LeafValue leaf[kLanes];
     bool walking[kLanes];
-    size_t active = 0;
-    for (size_t l = 0; l < lanes; ++l) {
-      const Tree& t = trees_[first + l];
-      walking[l] = !t.nodes.empty();
-      node[l] = 0;
-      leaf[l] = t.root_leaf;
-      active += walking[l];
+    size_t lanes = 0, active = 0, end = t;
+    for (; end < trees_.size() && lanes < kLanes; ++end) {
+      if (heap_of_[end] >= 0) continue;
+      const Tree& tree = trees_[end];
+      lane_tree[lanes] = end;
+      walking[lanes] = !tree.nodes.empty();
+      node[lanes] = 0;
+      leaf[lanes] = tree.root_leaf;
+      active += walking[lanes];
+      ++lanes;
     }
     while (active > 0) {
       for (size_t l = 0; l < lanes; ++l) {
         if (!walking[l]) continue;
-        if (trees_[first + l].Step(node[l], row.data(), category_bins_)) {
+        if (trees_[lane_tree[l]].Step(node[l], row.data(), category_bins_)) {
           leaf[l] = node[l];
           walking[l] = false;
           --active;
         }
       }
     }
-    for (size_t l = 0; l < lanes; ++l) AddLeaf(trees_[first + l], leaf[l], out.data());
+    // Trees [t, end) in order: the walked ones from their lanes, the others from heap_.
+    for (size_t l = 0; t < end; ++t) {
+      AddLeaf(trees_[t], heap_of_[t] >= 0 ? heap_leaves[heap_of_[t]] : leaf[l++], out.data());
+    }
   }
   float scale = 1.0f / static_cast<float>(trees_.size());
   for (float& v : out) v *= scale;
@@ -115,29 +186,36 @@ Result<void> ForestModel::Predict(const FeatureMatrix& x, std::span<float> out,
   HONE_TRY(CheckPredictShape("random_forest", num_features_, k, x.num_features(), x.num_rows(),
                              out.size()));
   std::fill(out.begin(), out.end(), 0.0f);
-  // Row-major copies of the features, then tree by tree over many rows: a tree's nodes are
+  // Blocks of rows, copied and encoded, then tree by tree over the block: a tree's nodes are
   // reused from cache across the rows, where a row-by-row walk would miss on every level.
   const size_t rows = x.num_rows();
   const size_t workers =
       std::clamp<size_t>(rows / 1024, 1, core::ResolveThreads(threads));  // >= 1k rows each
   const size_t per_worker = (rows + workers - 1) / workers;
   const float scale = 1.0f / static_cast<float>(trees_.size());
+  const size_t width = heap_.encoded_width();
   core::ParallelFor(workers, static_cast<unsigned>(workers), [&](size_t w) {
     size_t begin = w * per_worker, end = std::min(rows, begin + per_worker);
     std::vector<float> block(kRowsPerBlock * num_features_);
+    std::vector<uint32_t> encoded(kRowsPerBlock * width);
+    LeafValue leaves[kRowsPerBlock];
     for (size_t b = begin; b < end; b += kRowsPerBlock) {
       size_t n = std::min(kRowsPerBlock, end - b);
       for (size_t i = 0; i < n; ++i) {
         x.CopyRow(b + i, std::span<float>(block.data() + i * num_features_, num_features_));
       }
-      for (const Tree& tree : trees_) {
-        for (size_t g = 0; g < n; g += kRowsPerWalk) {
-          const size_t count = std::min(kRowsPerWalk, n - g);
-          LeafValue leaves[kRowsPerWalk];
-          WalkRows(tree, block.data() + g * num_features_, num_features_, count, category_bins_,
-                   leaves);
-          for (size_t i = 0; i < count; ++i) AddLeaf(tree, leaves[i], out.data() + (b + g + i) * k);
+      heap_.EncodeRows(block.data(), n, num_features_, 1, encoded.data());
+      for (size_t t = 0; t < trees_.size(); ++t) {
+        const Tree& tree = trees_[t];
+        if (heap_of_[t] >= 0) {
+          heap_.Leaves(static_cast<size_t>(heap_of_[t]), encoded.data(), n, leaves);
+        } else {
+          for (size_t g = 0; g < n; g += kRowsPerWalk) {
+            WalkRows(tree, block.data() + g * num_features_, num_features_,
+                     std::min(kRowsPerWalk, n - g), category_bins_, leaves + g);
+          }
         }
+        for (size_t i = 0; i < n; ++i) AddLeaf(tree, leaves[i], out.data() + (b + i) * k);
       }
     }
     for (size_t i = begin * k; i < end * k; ++i) out[i] *= scale;

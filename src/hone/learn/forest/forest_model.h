@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hone/learn/forest/tree.h"
+#include "hone/learn/heap_trees.h"
 #include "hone/learn/model.h"
 
 namespace hone::learn::forest {
@@ -37,8 +38,12 @@ class ForestModel : public Model {
   /// Normalised impurity-based importance per feature (sums to 1 unless no split was made).
   const std::vector<double>& importance() const { return importance_; }
   size_t num_nodes() const;
+  /// Trees walked in HeapTrees' layout; the others are walked node by node (Tree::Step).
+  size_t num_heap_trees() const { return heap_.num_trees(); }
 
  private:
+  // Lays out in heap_ every tree it can hold, and records which ones in heap_of_.
+  void Compile();
   // Adds one tree's vote, the leaf a row reached, to out (num_outputs values).
   void AddLeaf(const Tree& tree, LeafValue leaf, float* out) const;
 
@@ -47,6 +52,8 @@ class ForestModel : public Model {
   std::vector<std::vector<uint8_t>> category_bins_;
   std::vector<Tree> trees_;
   std::vector<double> importance_;
+  HeapTrees heap_;
+  std::vector<int32_t> heap_of_;  // per tree: its index in heap_, or -1 when walked node by node
 };
 
 }  // namespace hone::learn::forest

@@ -1,3 +1,4 @@
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -254,6 +255,106 @@ TEST(RandomForestTest, PredictRowMatchesBatch) {
   auto bad = model->PredictRow(short_row, out);
   ASSERT_FALSE(bad);
   EXPECT_THAT(bad.error().message(), HasSubstr("2 features"));
+}
+
+// What the model predicts, by walking every tree node by node (Tree::Predict) and averaging
+// the leaves in tree order, as ForestModel does: the reference for its heap layout.
+std::vector<float> WalkEveryTree(const forest::ForestModel& m, const std::vector<float>& row) {
+  std::vector<float> out(m.num_outputs(), 0.0f);
+  for (const forest::Tree& t : m.trees()) {
+    const forest::LeafValue leaf = t.Predict(row, m.category_bins());
+    if (m.num_outputs() == 1) {
+      out[0] += std::bit_cast<float>(leaf);
+    } else if (leaf & forest::kPureClass) {
+      out[leaf & ~forest::kPureClass] += 1.0f;
+    } else {
+      for (size_t k = 0; k < out.size(); ++k) out[k] += t.distributions[leaf + k];
+    }
+  }
+  for (float& v : out) v *= 1.0f / static_cast<float>(m.trees().size());
+  return out;
+}
+
+// Rows of `d`, then rows of odd values in every column: NaN, infinities, both zeros,
+// categories past the schema and past HeapTrees::kCategoryLimit, negatives, fractions.
+FeatureMatrix ProbeRows(const Data& d) {
+  const float odd[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1,     2.5f,  4,    5,
+                       29,  30,       39,        45,   -1,    -0.5f, 1e30f, 0.25f};
+  const size_t f = d.schema.size(), n = d.x.num_rows(), extra = std::size(odd) * f;
+  FeatureMatrix x(n + extra, f);
+  for (size_t j = 0; j < f; ++j) {
+    for (size_t r = 0; r < n; ++r) x.mutable_column(j)[r] = d.x.column(j)[r];
+    for (size_t r = 0; r < extra; ++r) {
+      x.mutable_column(j)[n + r] = r % f == j ? odd[r / f] : d.x.column(j)[r % n];
+    }
+  }
+  return x;
+}
+
+void ExpectPredictsAsEveryTreeWalks(const Model& model, const FeatureMatrix& x) {
+  const auto& m = dynamic_cast<const forest::ForestModel&>(model);
+  const size_t k = m.num_outputs();
+  std::vector<float> batch(x.num_rows() * k), row(x.num_features()), one(k);
+  ASSERT_TRUE(m.Predict(x, batch, 1));
+  for (size_t r = 0; r < x.num_rows(); ++r) {
+    x.CopyRow(r, row);
+    const std::vector<float> want = WalkEveryTree(m, row);
+    ASSERT_TRUE(m.PredictRow(row, one));
+    for (size_t c = 0; c < k; ++c) {
+      ASSERT_EQ(batch[r * k + c], want[c]) << "Predict, row " << r << " output " << c;
+      ASSERT_EQ(one[c], want[c]) << "PredictRow, row " << r << " output " << c;
+    }
+  }
+  // Rows exactly on a threshold (x <= threshold goes left), for the splits of a few trees.
+  size_t on_threshold = 0;
+  for (size_t t = 0; t < std::min<size_t>(m.trees().size(), 4); ++t) {
+    for (const forest::Node& n : m.trees()[t].nodes) {
+      if (n.bits & forest::Node::kCategorical) continue;
+      x.CopyRow(on_threshold++ % x.num_rows(), row);
+      row[n.feature()] = n.threshold;
+      ASSERT_TRUE(m.PredictRow(row, one));
+      ASSERT_EQ(one, WalkEveryTree(m, row)) << "a row on tree " << t << "'s threshold";
+    }
+  }
+  EXPECT_GT(on_threshold, 0u);
+}
+
+TEST(RandomForestTest, HeapLayoutPredictsAsEveryTreeWalks) {
+  // A 40-level feature: trees with a categorical split on it stay outside the heap layout
+  // (HeapTrees::kCategoryLimit), as do trees deeper than HeapTrees::kMaxDepth.
+  Data d = Regression(1500, 21);
+  FeatureInfo wide{"wide", core::ColumnType::kCategorical, {}};
+  for (int c = 0; c < 40; ++c) wide.categories.push_back("w" + std::to_string(c));
+  std::vector<FeatureInfo> features = d.schema.features();
+  features.push_back(std::move(wide));
+  d.schema = FeatureSchema(std::move(features));
+  FeatureMatrix x(d.x.num_rows(), 4);
+  core::Rng rng(5);
+  for (size_t r = 0; r < d.x.num_rows(); ++r) {
+    for (size_t j = 0; j < 3; ++j) x.mutable_column(j)[r] = d.x.column(j)[r];
+    const auto w = static_cast<float>(rng.Below(40));
+    x.mutable_column(3)[r] = rng.Below(20) == 0 ? NAN : w;
+    d.y[r] += w > 33 ? 0.5f : 0.0f;
+  }
+  d.x = std::move(x);
+  for (const char* depth : {"2", "0"}) {
+    auto model = Train(d, {{"n_estimators", "40"}, {"max_depth", depth}, {"max_features", "0.5"}});
+    ASSERT_TRUE(model);
+    const auto& m = dynamic_cast<const forest::ForestModel&>(*model);
+    if (std::string(depth) == "2") {
+      EXPECT_GT(m.num_heap_trees(), 0u);
+      EXPECT_LT(m.num_heap_trees(), m.trees().size());
+    } else {
+      EXPECT_LT(m.num_heap_trees(), m.trees().size());  // deeper than the layout holds
+    }
+    ExpectPredictsAsEveryTreeWalks(*model, ProbeRows(d));
+  }
+  Data classes = Multiclass(1200, 22);
+  auto classifier =
+      Train(classes, {{"n_estimators", "30"}, {"max_depth", "8"}, {"min_samples_leaf", "5"}});
+  ASSERT_TRUE(classifier);
+  EXPECT_EQ(dynamic_cast<const forest::ForestModel&>(*classifier).num_heap_trees(), 30u);
+  ExpectPredictsAsEveryTreeWalks(*classifier, ProbeRows(classes));
 }
 
 TEST(RandomForestTest, UnseenAndMissingValuesPredict) {

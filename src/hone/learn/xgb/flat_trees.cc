@@ -155,7 +155,53 @@ Result<FlatTrees> FlatTrees::Build(const Json& model, size_t num_features,
         flat.AddJsonTree((*trees)[t], static_cast<uint32_t>(tree_info[t]))
             .map_error([t](const Error& e) { return e.WithContext("tree " + std::to_string(t)); }));
   }
+  flat.Compile();
   return flat;
+}
+
+void FlatTrees::Compile() {
+  // A feature is encoded as a category when some split tests it as one.
+  std::vector<bool> categorical(num_features_, false);
+  for (const Node& n : nodes_) {
+    if (n.feature & kCategorical) categorical[n.feature & kFeatureMask] = true;
+  }
+  heap_ = HeapTrees(std::move(categorical));
+  heap_of_.assign(trees_.size(), -1);
+  std::vector<HeapTrees::Node> nodes;
+  for (size_t t = 0; t < trees_.size(); ++t) {
+    const uint32_t first = trees_[t].first;
+    const uint32_t end = t + 1 < trees_.size() ? trees_[t + 1].first : nodes_.size();
+    nodes.clear();
+    bool ok = true;
+    for (uint32_t i = 0; i < end - first && ok; ++i) {
+      const Node& n = nodes_[first + i];
+      HeapTrees::Node h;
+      if (n.child[0] == i) {  // a leaf loops to itself
+        h.leaf = true;
+        h.value = std::bit_cast<uint32_t>(n.value);
+        nodes.push_back(h);
+        continue;
+      }
+      h.feature = n.feature & kFeatureMask;
+      h.default_left = (n.feature & kDefaultLeft) != 0;
+      h.left = n.child[0];
+      h.right = n.child[1];
+      if (n.feature & kCategorical) {
+        // Categories in the set go right; any other value, known or not, goes left.
+        const CategorySet& set = category_sets_[std::bit_cast<uint32_t>(n.value)];
+        const uint32_t words = static_cast<uint32_t>(set.end) / 32;
+        const uint32_t first_word = category_words_[set.begin];
+        ok = (first_word >> HeapTrees::kCategoryLimit) == 0;
+        for (uint32_t w = 1; w < words; ++w) ok = ok && category_words_[set.begin + w] == 0;
+        h.categorical = true;
+        h.right_mask = first_word | (h.default_left ? 0 : HeapTrees::kMissingBit);
+      } else {
+        h.threshold = n.value;
+      }
+      nodes.push_back(h);
+    }
+    if (ok) heap_of_[t] = static_cast<int32_t>(heap_.Add(nodes));
+  }
 }
 
 Result<void> FlatTrees::AddJsonTree(const Json& tree, uint32_t group) {
@@ -350,14 +396,24 @@ void FlatTrees::Finish(float* margins, size_t rows) const {
 
 void FlatTrees::Predict(const float* data, size_t rows, size_t row_stride, size_t col_stride,
                         float* out) const {
-  std::vector<float> buffer(std::min(rows, kBlockRows) * num_features_);
+  static_assert(kBlockRows <= HeapTrees::kMaxBlockRows);
+  const size_t block = std::min(rows, kBlockRows);
+  std::vector<float> buffer(block * num_features_);
+  std::vector<uint32_t> encoded(block * heap_.encoded_width());
+  uint32_t leaves[kBlockRows];
   for (size_t begin = 0; begin < rows; begin += kBlockRows) {
     const size_t count = std::min(kBlockRows, rows - begin);
     CopyRows(data + begin * row_stride, count, row_stride, col_stride, buffer.data());
+    heap_.EncodeRows(buffer.data(), count, num_features_, 1, encoded.data());
     float* margins = out + begin * groups_;
     std::fill_n(margins, count * groups_, base_margin_);
-    for (const Tree& tree : trees_) {
-      if (tree.categorical) {
+    for (size_t t = 0; t < trees_.size(); ++t) {
+      const Tree& tree = trees_[t];
+      if (heap_of_[t] >= 0) {
+        heap_.Leaves(static_cast<size_t>(heap_of_[t]), encoded.data(), count, leaves);
+        float* sums = margins + tree.group;
+        for (size_t r = 0; r < count; ++r) sums[r * groups_] += std::bit_cast<float>(leaves[r]);
+      } else if (tree.categorical) {
         AddTreeTo<true>(tree, buffer.data(), count, margins);
       } else {
         AddTreeTo<false>(tree, buffer.data(), count, margins);
@@ -374,25 +430,54 @@ void FlatTrees::PredictRow(const float* row, float* out) const {
     CopyRows(row, 1, num_features_, 1, copy.data());
     row = copy.data();
   }
+  // The leaf of every tree: from heap_ for the trees it holds, walked here for the others
+  // (kLanes trees in lockstep, each for the deepest one's steps, as leaves loop to
+  // themselves); then added in tree order, as XGBoost adds them.
+  std::vector<uint32_t> scratch(heap_.encoded_width() + heap_.num_trees());
+  uint32_t* encoded = scratch.data();
+  uint32_t* heap_leaves = encoded + heap_.encoded_width();
+  heap_.EncodeRows(row, 1, num_features_, 1, encoded);
+  heap_.LeavesOfRow(encoded, heap_leaves);
   std::fill_n(out, groups_, base_margin_);
-  // kLanes trees walked in lockstep, each for the deepest one's steps (leaves loop to
-  // themselves), then added in tree order, as XGBoost adds them.
-  for (size_t first = 0; first < trees_.size(); first += kLanes) {
-    const size_t lanes = std::min(kLanes, trees_.size() - first);
-    const Tree* trees = trees_.data() + first;
+  uint32_t lane_tree[kLanes];
+  uint32_t at[kLanes];
+  size_t lanes = 0;
+  auto walk_lanes = [&] {
     uint32_t depth = 0;
-    for (size_t l = 0; l < lanes; ++l) depth = std::max(depth, trees[l].depth);
-    uint32_t at[kLanes] = {};
+    for (size_t l = 0; l < lanes; ++l) depth = std::max(depth, trees_[lane_tree[l]].depth);
     for (uint32_t d = 0; d < depth; ++d) {
       for (size_t l = 0; l < lanes; ++l) {
-        const Node* nodes = nodes_.data() + trees[l].first;
+        const Node* nodes = nodes_.data() + trees_[lane_tree[l]].first;
         at[l] = has_categories_ ? Step<true>(nodes, at[l], row) : Step<false>(nodes, at[l], row);
       }
     }
-    for (size_t l = 0; l < lanes; ++l) {
-      out[trees[l].group] += nodes_[trees[l].first + at[l]].value;
+  };
+  // Trees walked here are gathered kLanes at a time; the sums wait until their lanes end.
+  size_t added = 0;  // trees [0, added) are in out
+  auto add_through = [&](size_t end) {
+    size_t l = 0;
+    for (; added < end; ++added) {
+      const Tree& tree = trees_[added];
+      if (heap_of_[added] >= 0) {
+        out[tree.group] += std::bit_cast<float>(heap_leaves[heap_of_[added]]);
+      } else {
+        out[tree.group] += nodes_[tree.first + at[l++]].value;
+      }
+    }
+  };
+  for (size_t t = 0; t < trees_.size(); ++t) {
+    if (heap_of_[t] >= 0) continue;
+    if (lanes == 0) add_through(t);
+    lane_tree[lanes] = static_cast<uint32_t>(t);
+    at[lanes++] = 0;
+    if (lanes == kLanes) {
+      walk_lanes();
+      add_through(t + 1);
+      lanes = 0;
     }
   }
+  if (lanes > 0) walk_lanes();
+  add_through(trees_.size());
   Finish(out, 1);
 }
 

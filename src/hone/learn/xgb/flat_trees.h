@@ -14,6 +14,7 @@
 //    adds each tree's leaf, in float32 and in tree order, to its tree_info group; then the
 //    objective's transform: identity (reg:squarederror), sigmoid (binary:logistic), softmax
 //    over the groups (multi:softprob).
+// Trees that HeapTrees can lay out (most: see heap_trees.h) are walked there; the others here.
 // Anything else (another booster or objective) is refused by Build, so that the caller keeps
 // XGBoost's own prediction for it: never a silently different answer.
 #ifndef HONE_LEARN_XGB_FLAT_TREES_H_
@@ -27,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hone/core/error.h"
+#include "hone/learn/heap_trees.h"
 
 namespace hone::learn::xgb {
 
@@ -48,6 +50,8 @@ class FlatTrees {
   size_t groups() const { return groups_; }
   size_t num_features() const { return num_features_; }
   size_t num_trees() const { return trees_.size(); }
+  /// Trees walked in HeapTrees' layout; the others are walked node by node.
+  size_t num_heap_trees() const { return heap_.num_trees(); }
 
   /// Predicts one row (num_features() values) into `out` (groups() values), transformed.
   void PredictRow(const float* row, float* out) const;
@@ -91,6 +95,8 @@ class FlatTrees {
   template <bool kCategories>
   void AddTreeTo(const Tree& tree, const float* rows, size_t count, float* margins) const;
 
+  // Lays out in heap_ every tree it can hold, and records which ones in heap_of_.
+  void Compile();
   // Copies rows [0, count) into `buffer` row-major, making `missing_` values NaN.
   void CopyRows(const float* data, size_t count, size_t row_stride, size_t col_stride,
                 float* buffer) const;
@@ -107,6 +113,8 @@ class FlatTrees {
   std::vector<std::vector<uint8_t>> missing_;
   bool has_missing_ = false;
   bool has_categories_ = false;
+  HeapTrees heap_;
+  std::vector<int32_t> heap_of_;  // per tree: its index in heap_, or -1 when walked here
 };
 
 }  // namespace hone::learn::xgb

@@ -61,6 +61,8 @@ class GbdtModel final : public Model {
 
   /// True when FlatTrees predicts, false when XGBoost does.
   bool uses_flat_trees() const { return flat_.has_value(); }
+  /// The flattened trees, when uses_flat_trees().
+  const FlatTrees* flat_trees() const { return flat_ ? &*flat_ : nullptr; }
   /// XGBoost's booster, loaded whatever the evaluator (for Serialize, importance, the fallback).
   const Booster& booster() const { return booster_; }
 
