@@ -18,22 +18,27 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // The rules of heap_trees.h, walked node by node: the reference every layout must match.
-uint32_t Reference(const std::vector<Node>& tree, const std::vector<float>& row) {
+// `categories[f]` as given to HeapTrees.
+uint32_t Reference(const std::vector<Node>& tree, const std::vector<uint32_t>& categories,
+                   const std::vector<float>& row) {
   uint32_t at = 0;
   while (!tree[at].leaf) {
     const Node& n = tree[at];
     const float x = row[n.feature];
     bool right;
     if (n.categorical) {
-      uint32_t bit = std::isnan(x) ? HeapTrees::kMissingBit : HeapTrees::kUnknownBit;
-      if (x >= 0 && x < static_cast<float>(HeapTrees::kCategoryLimit)) {
-        bit = 1u << static_cast<uint32_t>(x);
+      if (std::isnan(x)) {
+        right = n.missing_right;
+      } else if (x >= 0 && x < static_cast<float>(categories[n.feature])) {
+        const auto c = static_cast<uint32_t>(x);
+        right = std::find(n.right_codes.begin(), n.right_codes.end(), c) != n.right_codes.end();
+      } else {
+        right = n.unknown_right;
       }
-      right = (n.right_mask & bit) != 0;
+    } else if (std::isnan(x)) {
+      right = !n.default_left;
     } else {
-      right = std::isnan(x)     ? !n.default_left
-              : n.left_if_equal ? !(x <= n.threshold)
-                                : !(x < n.threshold);
+      right = n.left_if_equal ? !(x <= n.threshold) : !(x < n.threshold);
     }
     at = right ? n.right : n.left;
   }
@@ -49,8 +54,9 @@ float OddValue(core::Rng& rng) {
   return kValues[rng.Below(std::size(kValues))];
 }
 
-// A random tree over `categorical.size()` features, up to `max_depth` deep.
-std::vector<Node> RandomTree(core::Rng& rng, const std::vector<bool>& categorical,
+// A random tree over the features of `categories`, up to `max_depth` deep. Categorical splits
+// on a feature of more than HeapTrees::kMaxWideCategories categories are kept narrow.
+std::vector<Node> RandomTree(core::Rng& rng, const std::vector<uint32_t>& categories,
                              uint32_t max_depth) {
   std::vector<Node> tree(1);
   std::vector<uint32_t> depth = {0};
@@ -61,13 +67,21 @@ std::vector<Node> RandomTree(core::Rng& rng, const std::vector<bool>& categorica
       continue;
     }
     Node n;
-    n.feature = static_cast<uint32_t>(rng.Below(categorical.size()));
-    n.categorical = categorical[n.feature] && rng.Below(4) != 0;
+    n.feature = static_cast<uint32_t>(rng.Below(categories.size()));
+    const uint32_t k = categories[n.feature];
+    n.categorical = k > 0 && rng.Below(4) != 0;
     n.left_if_equal = rng.Below(2) == 0;
     n.default_left = rng.Below(2) == 0;
     n.threshold = rng.Below(4) == 0 ? OddValue(rng) : static_cast<float>(rng.Uniform() * 4 - 2);
     if (std::isnan(n.threshold)) n.threshold = 0.5f;
-    n.right_mask = static_cast<uint32_t>(rng.Below(uint64_t{1} << 32));
+    n.unknown_right = rng.Below(2) == 0;
+    n.missing_right = rng.Below(2) == 0;
+    const bool narrow = k > HeapTrees::kMaxWideCategories || rng.Below(2) == 0;
+    for (uint32_t c = 0; c < k; ++c) {
+      const bool right =
+          narrow && c >= HeapTrees::kNarrowCategories ? n.unknown_right : rng.Below(2) == 0;
+      if (right) n.right_codes.push_back(c);
+    }
     n.left = static_cast<uint32_t>(tree.size());
     n.right = n.left + 1;
     tree[i] = n;
@@ -102,18 +116,19 @@ std::vector<Node> RandomTree(core::Rng& rng, const std::vector<bool>& categorica
 
 TEST(HeapTreesTest, EveryLayoutWalksAsTheNodesDo) {
   core::Rng rng(11);
-  const std::vector<bool> categorical = {false, true, false, true, false};
-  HeapTrees heap(categorical);
+  // Numeric, few categories, more than kNarrowCategories, more than kMaxWideCategories.
+  const std::vector<uint32_t> categories = {0, 5, 0, 40, 5000, 0};
+  HeapTrees heap(categories);
   std::vector<std::vector<Node>> trees;
   for (uint32_t max_depth = 0; max_depth <= HeapTrees::kMaxDepth; ++max_depth) {
-    for (int k = 0; k < 3; ++k) {
-      trees.push_back(RandomTree(rng, categorical, max_depth));
+    for (int k = 0; k < 4; ++k) {
+      trees.push_back(RandomTree(rng, categories, max_depth));
       ASSERT_EQ(heap.Add(trees.back()), static_cast<int64_t>(trees.size() - 1))
           << "depth " << max_depth;
     }
   }
   const size_t rows = 300;  // past one block, so blocks of several sizes are walked
-  const size_t f = categorical.size();
+  const size_t f = categories.size();
   std::vector<std::vector<float>> row_list(rows, std::vector<float>(f));
   std::vector<float> column_major(rows * f);
   for (size_t r = 0; r < rows; ++r) {
@@ -123,7 +138,11 @@ TEST(HeapTreesTest, EveryLayoutWalksAsTheNodesDo) {
     }
   }
   const size_t width = heap.encoded_width();
-  EXPECT_EQ(width, 12u);  // two words per feature, a third per categorical one
+  EXPECT_EQ(width, 1u + 6 * 2 + 3 * 2);  // 0, two words per feature, two more if categorical
+  size_t wide = 0;
+  for (size_t t = 0; t < trees.size(); ++t) wide += heap.wide(t);
+  EXPECT_GT(wide, 0u);
+  EXPECT_LT(wide, trees.size());
   std::vector<uint32_t> encoded(rows * width);
   heap.EncodeRows(column_major.data(), rows, 1, rows, encoded.data());
   for (size_t r = 0; r < rows; ++r) {
@@ -139,7 +158,7 @@ TEST(HeapTreesTest, EveryLayoutWalksAsTheNodesDo) {
         const size_t count = std::min(block, rows - begin);
         heap.Leaves(t, encoded.data() + begin * width, count, leaves.data());
         for (size_t i = 0; i < count; ++i) {
-          ASSERT_EQ(leaves[i], Reference(trees[t], row_list[begin + i]))
+          ASSERT_EQ(leaves[i], Reference(trees[t], categories, row_list[begin + i]))
               << "tree " << t << " row " << begin + i << " block " << block;
         }
       }
@@ -149,7 +168,8 @@ TEST(HeapTreesTest, EveryLayoutWalksAsTheNodesDo) {
   for (size_t r = 0; r < rows; ++r) {
     heap.LeavesOfRow(encoded.data() + r * width, per_tree.data());
     for (size_t t = 0; t < trees.size(); ++t) {
-      ASSERT_EQ(per_tree[t], Reference(trees[t], row_list[r])) << "tree " << t << " row " << r;
+      ASSERT_EQ(per_tree[t], Reference(trees[t], categories, row_list[r]))
+          << "tree " << t << " row " << r;
     }
   }
 }
@@ -175,7 +195,7 @@ uint32_t LeafOf(const HeapTrees& heap, size_t tree, float x) {
 }
 
 TEST(HeapTreesTest, NumericSplitsCompareAsFloats) {
-  HeapTrees heap({false});
+  HeapTrees heap({0});
   ASSERT_EQ(heap.Add(Stump(0.0f, true)), 0);
   ASSERT_EQ(heap.Add(Stump(-kInf, false)), 1);
   ASSERT_EQ(heap.Add(Stump(kInf, true)), 2);
@@ -210,29 +230,89 @@ TEST(HeapTreesTest, NumericSplitsCompareAsFloats) {
   EXPECT_EQ(LeafOf(heap, 6, 1e-45f), 2u);
 }
 
-TEST(HeapTreesTest, CategoricalSplitsReadTheMask) {
-  HeapTrees heap({true});
+TEST(HeapTreesTest, NarrowAndWideCategoricalSplits) {
+  // Feature 0 has 40 categories. Tree 0 is narrow (categories past kNarrowCategories go where
+  // unknown ones do), tree 1 wide (category 35 goes right, 36 left).
+  HeapTrees heap({40});
   std::vector<Node> tree = Stump(0, false);
   tree[0].categorical = true;
-  tree[0].right_mask = (1u << 3) | (1u << 29) | HeapTrees::kUnknownBit;
+  tree[0].right_codes = {3, 29};
+  tree[0].unknown_right = true;
+  for (uint32_t c = HeapTrees::kNarrowCategories; c < 40; ++c) {
+    tree[0].right_codes.push_back(c);
+  }
   ASSERT_EQ(heap.Add(tree), 0);
-  EXPECT_EQ(LeafOf(heap, 0, 3), 2u);
-  EXPECT_EQ(LeafOf(heap, 0, 3.9f), 2u);  // truncated
-  EXPECT_EQ(LeafOf(heap, 0, 29), 2u);
-  EXPECT_EQ(LeafOf(heap, 0, 4), 1u);
-  EXPECT_EQ(LeafOf(heap, 0, 30), 2u);  // past the limit: unknown
-  EXPECT_EQ(LeafOf(heap, 0, -0.5f), 2u);
-  EXPECT_EQ(LeafOf(heap, 0, kInf), 2u);
-  EXPECT_EQ(LeafOf(heap, 0, kNaN), 1u);  // missing, not in the mask
-  // A categorical feature takes numeric splits too.
-  ASSERT_EQ(heap.Add(Stump(2.5f, false)), 1);
-  EXPECT_EQ(LeafOf(heap, 1, 2), 1u);
-  EXPECT_EQ(LeafOf(heap, 1, 3), 2u);
-  EXPECT_EQ(LeafOf(heap, 1, kNaN), 2u);
+  EXPECT_FALSE(heap.wide(0));
+  tree[0].right_codes = {3, 29, 35};
+  tree[0].unknown_right = false;
+  tree[0].missing_right = true;
+  ASSERT_EQ(heap.Add(tree), 1);
+  EXPECT_TRUE(heap.wide(1));
+  const struct {
+    float x;
+    uint32_t narrow, wide;
+  } cases[] = {
+      {3, 2, 2},     {3.9f, 2, 2},  // truncated
+      {29, 2, 2},    {4, 1, 1},    {35, 2, 2},
+      {36, 2, 1},    {39, 2, 1},   {40, 2, 1},    // past the categories: unknown
+      {-0.5f, 2, 1}, {kInf, 2, 1}, {kNaN, 1, 2},  // missing
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(LeafOf(heap, 0, c.x), c.narrow) << c.x;
+    EXPECT_EQ(LeafOf(heap, 1, c.x), c.wide) << c.x;
+  }
+  // A categorical feature takes numeric splits too, in a narrow tree and in a wide one.
+  ASSERT_EQ(heap.Add(Stump(2.5f, false)), 2);
+  EXPECT_EQ(LeafOf(heap, 2, 2), 1u);
+  EXPECT_EQ(LeafOf(heap, 2, 3), 2u);
+  EXPECT_EQ(LeafOf(heap, 2, kNaN), 2u);
+  std::vector<Node> both = Stump(2.5f, true);
+  both[1] = tree[0];  // the wide split, on the left
+  both[1].left = 3;
+  both[1].right = 4;
+  both.push_back({.leaf = true, .value = 3});
+  both.push_back({.leaf = true, .value = 4});
+  ASSERT_EQ(heap.Add(both), 3);
+  EXPECT_TRUE(heap.wide(3));
+  EXPECT_EQ(LeafOf(heap, 3, 2), 3u);
+  EXPECT_EQ(LeafOf(heap, 3, 3), 2u);
+  EXPECT_EQ(LeafOf(heap, 3, kNaN), 4u);  // left at the root, right at the wide split
+}
+
+TEST(HeapTreesTest, CategoriesMayShareCodes) {
+  // Six categories; codes 0 0 1 1 2 40 (feature 0) and 0 0 1 1 2 3 (feature 1).
+  HeapTrees heap({6, 6}, {{0, 0, 1, 1, 2, 40}, {0, 0, 1, 1, 2, 3}});
+  std::vector<Node> wide = Stump(0, false);
+  wide[0].categorical = true;
+  wide[0].right_codes = {1, 40};
+  ASSERT_EQ(heap.Add(wide), 0);
+  EXPECT_TRUE(heap.wide(0));
+  std::vector<Node> narrow = wide;
+  narrow[0].feature = 1;
+  narrow[0].right_codes = {1};
+  narrow[0].unknown_right = true;
+  ASSERT_EQ(heap.Add(narrow), 1);
+  EXPECT_FALSE(heap.wide(1));
+  auto leaf = [&](size_t tree, float x) {
+    const float row[2] = {x, x};
+    std::vector<uint32_t> encoded(heap.encoded_width());
+    heap.EncodeRows(row, 1, 2, 1, encoded.data());
+    uint32_t out = 0;
+    heap.Leaves(tree, encoded.data(), 1, &out);
+    return out;
+  };
+  const uint32_t want_wide[] = {1, 1, 2, 2, 1, 2}, want_narrow[] = {1, 1, 2, 2, 1, 1};
+  for (int c = 0; c < 6; ++c) {
+    EXPECT_EQ(leaf(0, static_cast<float>(c)), want_wide[c]) << c;
+    EXPECT_EQ(leaf(1, static_cast<float>(c)), want_narrow[c]) << c;
+  }
+  EXPECT_EQ(leaf(0, 6), 1u);  // unknown: left in tree 0, right in tree 1
+  EXPECT_EQ(leaf(1, 6), 2u);
+  EXPECT_EQ(leaf(1, -1), 2u);
 }
 
 TEST(HeapTreesTest, ShallowLeavesAndOneLeafTrees) {
-  HeapTrees heap({false});
+  HeapTrees heap({0});
   std::vector<Node> one = {{.leaf = true, .value = 42}};
   ASSERT_EQ(heap.Add(one), 0);
   EXPECT_EQ(heap.depth(0), 0u);
@@ -257,8 +337,7 @@ TEST(HeapTreesTest, ShallowLeavesAndOneLeafTrees) {
 }
 
 TEST(HeapTreesTest, RefusesWhatItCannotHoldAndAddsNothing) {
-  HeapTrees heap({false, true});
-  core::Rng rng(3);
+  HeapTrees heap({0, HeapTrees::kMaxWideCategories + 1});
   // Deeper than kMaxDepth: a chain of splits, each with a leaf on its left.
   std::vector<Node> chain;
   for (uint32_t d = 0; d <= HeapTrees::kMaxDepth; ++d) {
@@ -284,6 +363,15 @@ TEST(HeapTreesTest, RefusesWhatItCannotHoldAndAddsNothing) {
   bad = Stump(kNaN, true);
   EXPECT_EQ(heap.Add(bad), -1);
   bad = Stump(0.5f, true);
+  bad[0].feature = 1;
+  bad[0].categorical = true;
+  bad[0].right_codes = {HeapTrees::kMaxWideCategories + 1};  // no such category
+  EXPECT_EQ(heap.Add(bad), -1);
+  bad[0].right_codes = {40};  // wide, on a feature with too many categories for a table
+  EXPECT_EQ(heap.Add(bad), -1);
+  bad[0].right_codes = {4};  // narrow: it fits
+  EXPECT_EQ(heap.Add(bad), 1);
+  bad = Stump(0.5f, true);
   bad[0].right = 0;  // a cycle
   EXPECT_EQ(heap.Add(bad), -1);
   bad = Stump(0.5f, true);
@@ -293,7 +381,7 @@ TEST(HeapTreesTest, RefusesWhatItCannotHoldAndAddsNothing) {
   bad[0].right = 3;  // out of range
   EXPECT_EQ(heap.Add(bad), -1);
   EXPECT_EQ(heap.Add({}), -1);
-  EXPECT_EQ(heap.num_trees(), 1u);
+  EXPECT_EQ(heap.num_trees(), 2u);
 }
 
 }  // namespace

@@ -60,11 +60,17 @@ ForestModel::ForestModel(size_t num_features, size_t num_classes,
 }
 
 void ForestModel::Compile() {
-  std::vector<bool> categorical(num_features_, false);
+  // A category's code is its bin: splits test bins, so the tables hold at most 256 + 2 bits.
+  std::vector<uint32_t> categories(num_features_, 0);
+  std::vector<std::vector<uint32_t>> codes(num_features_);
+  std::vector<uint32_t> num_bins(num_features_, 0);
   for (size_t f = 0; f < num_features_ && f < category_bins_.size(); ++f) {
-    categorical[f] = !category_bins_[f].empty();
+    const std::vector<uint8_t>& bins = category_bins_[f];
+    categories[f] = static_cast<uint32_t>(bins.size());
+    codes[f].assign(bins.begin(), bins.end());
+    if (!bins.empty()) num_bins[f] = *std::max_element(bins.begin(), bins.end()) + 1u;
   }
-  heap_ = HeapTrees(std::move(categorical));
+  heap_ = HeapTrees(std::move(categories), std::move(codes));
   heap_of_.assign(trees_.size(), -1);
   std::vector<HeapTrees::Node> nodes;
   for (size_t t = 0; t < trees_.size(); ++t) {
@@ -88,18 +94,16 @@ void ForestModel::Compile() {
       h.left = children[0];
       h.right = children[1];
       if (n.bits & Node::kCategorical) {
-        // A category of the training set goes left when its bin is in the set; any other
-        // value, and NaN, to the default side.
-        const std::vector<uint8_t>& bins = category_bins_[h.feature];
-        ok = bins.size() <= HeapTrees::kCategoryLimit && n.set_index() < tree.category_sets.size();
+        // A category of the training set goes left when its bin (its code) is in the set; any
+        // other value, and NaN, to the default side.
+        ok = n.set_index() < tree.category_sets.size() && h.feature < num_features_;
         if (!ok) break;
         const BinSet& set = tree.category_sets[n.set_index()];
         h.categorical = true;
-        for (uint32_t c = 0; c < HeapTrees::kCategoryLimit; ++c) {
-          const bool right = c < bins.size() ? !BinSetHas(set, bins[c]) : !h.default_left;
-          h.right_mask |= static_cast<uint32_t>(right) << c;
+        for (uint32_t b = 0; b < num_bins[h.feature]; ++b) {
+          if (!BinSetHas(set, b)) h.right_codes.push_back(b);
         }
-        if (!h.default_left) h.right_mask |= HeapTrees::kUnknownBit | HeapTrees::kMissingBit;
+        h.unknown_right = h.missing_right = !h.default_left;
       } else {
         h.threshold = n.threshold;  // x <= threshold goes left
         h.left_if_equal = true;

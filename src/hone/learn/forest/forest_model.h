@@ -38,8 +38,9 @@ class ForestModel : public Model {
   /// Normalised impurity-based importance per feature (sums to 1 unless no split was made).
   const std::vector<double>& importance() const { return importance_; }
   size_t num_nodes() const;
-  /// Trees walked in HeapTrees' layout; the others are walked node by node (Tree::Step).
-  size_t num_heap_trees() const { return heap_.num_trees(); }
+  /// The trees laid out for HeapTrees (the others are walked node by node), by index in
+  /// heap_trees().
+  const HeapTrees& heap_trees() const { return heap_; }
 
  private:
   // Lays out in heap_ every tree it can hold, and records which ones in heap_of_.

@@ -319,41 +319,62 @@ void ExpectPredictsAsEveryTreeWalks(const Model& model, const FeatureMatrix& x) 
   EXPECT_GT(on_threshold, 0u);
 }
 
-TEST(RandomForestTest, HeapLayoutPredictsAsEveryTreeWalks) {
-  // A 40-level feature: trees with a categorical split on it stay outside the heap layout
-  // (HeapTrees::kCategoryLimit), as do trees deeper than HeapTrees::kMaxDepth.
-  Data d = Regression(1500, 21);
-  FeatureInfo wide{"wide", core::ColumnType::kCategorical, {}};
-  for (int c = 0; c < 40; ++c) wide.categories.push_back("w" + std::to_string(c));
+// `d` with one more categorical feature of `levels` categories (5% missing) whose category c
+// adds effect(c) to the target.
+Data WithCategorical(Data d, const std::string& name, int levels, float (*effect)(int)) {
+  FeatureInfo info{name, core::ColumnType::kCategorical, {}};
+  for (int c = 0; c < levels; ++c) info.categories.push_back(name + std::to_string(c));
   std::vector<FeatureInfo> features = d.schema.features();
-  features.push_back(std::move(wide));
+  features.push_back(std::move(info));
   d.schema = FeatureSchema(std::move(features));
-  FeatureMatrix x(d.x.num_rows(), 4);
-  core::Rng rng(5);
+  const size_t f = d.x.num_features();
+  FeatureMatrix x(d.x.num_rows(), f + 1);
+  core::Rng rng(static_cast<uint64_t>(levels));
   for (size_t r = 0; r < d.x.num_rows(); ++r) {
-    for (size_t j = 0; j < 3; ++j) x.mutable_column(j)[r] = d.x.column(j)[r];
-    const auto w = static_cast<float>(rng.Below(40));
-    x.mutable_column(3)[r] = rng.Below(20) == 0 ? NAN : w;
-    d.y[r] += w > 33 ? 0.5f : 0.0f;
+    for (size_t j = 0; j < f; ++j) x.mutable_column(j)[r] = d.x.column(j)[r];
+    const auto c = static_cast<int>(rng.Below(static_cast<uint64_t>(levels)));
+    x.mutable_column(f)[r] = rng.Below(20) == 0 ? NAN : static_cast<float>(c);
+    d.y[r] += effect(c);
   }
   d.x = std::move(x);
-  for (const char* depth : {"2", "0"}) {
-    auto model = Train(d, {{"n_estimators", "40"}, {"max_depth", depth}, {"max_features", "0.5"}});
-    ASSERT_TRUE(model);
-    const auto& m = dynamic_cast<const forest::ForestModel&>(*model);
-    if (std::string(depth) == "2") {
-      EXPECT_GT(m.num_heap_trees(), 0u);
-      EXPECT_LT(m.num_heap_trees(), m.trees().size());
-    } else {
-      EXPECT_LT(m.num_heap_trees(), m.trees().size());  // deeper than the layout holds
-    }
-    ExpectPredictsAsEveryTreeWalks(*model, ProbeRows(d));
-  }
+  return d;
+}
+
+TEST(RandomForestTest, HeapLayoutPredictsAsEveryTreeWalks) {
+  // 40 categories: splits on them are wide (categories past HeapTrees::kNarrowCategories go
+  // their own ways), still in the layout.
+  Data d = WithCategorical(Regression(1500, 21), "wide", 40,
+                           [](int c) { return c > 33 || c % 5 == 0 ? 0.5f : 0.0f; });
+  auto model = Train(d, {{"n_estimators", "40"}, {"max_depth", "6"}, {"max_features", "0.5"}});
+  ASSERT_TRUE(model);
+  const auto& m = dynamic_cast<const forest::ForestModel&>(*model);
+  EXPECT_EQ(m.heap_trees().num_trees(), m.trees().size());
+  EXPECT_GT(m.heap_trees().num_wide_trees(), 0u);
+  ExpectPredictsAsEveryTreeWalks(m, ProbeRows(d));
+
+  // Trees deeper than HeapTrees::kMaxDepth stay outside the layout.
+  auto deep = Train(d, {{"n_estimators", "20"}, {"max_depth", "0"}});
+  ASSERT_TRUE(deep);
+  const auto& dm = dynamic_cast<const forest::ForestModel&>(*deep);
+  EXPECT_LT(dm.heap_trees().num_trees(), dm.trees().size());
+  ExpectPredictsAsEveryTreeWalks(dm, ProbeRows(d));
+
+  // 5000 categories share at most 255 bins, and a category's code is its bin: splits on them
+  // fit in tables too.
+  Data huge = WithCategorical(Regression(1500, 23), "huge", 5000,
+                              [](int c) { return c % 7 == 0 ? 1.0f : 0.0f; });
+  auto binned = Train(huge, {{"n_estimators", "40"}, {"max_depth", "5"}, {"max_features", "0.5"}});
+  ASSERT_TRUE(binned);
+  const auto& bm = dynamic_cast<const forest::ForestModel&>(*binned);
+  EXPECT_EQ(bm.heap_trees().num_trees(), bm.trees().size());
+  EXPECT_GT(bm.heap_trees().num_wide_trees(), 0u);
+  ExpectPredictsAsEveryTreeWalks(bm, ProbeRows(huge));
+
   Data classes = Multiclass(1200, 22);
   auto classifier =
       Train(classes, {{"n_estimators", "30"}, {"max_depth", "8"}, {"min_samples_leaf", "5"}});
   ASSERT_TRUE(classifier);
-  EXPECT_EQ(dynamic_cast<const forest::ForestModel&>(*classifier).num_heap_trees(), 30u);
+  EXPECT_EQ(dynamic_cast<const forest::ForestModel&>(*classifier).heap_trees().num_trees(), 30u);
   ExpectPredictsAsEveryTreeWalks(*classifier, ProbeRows(classes));
 }
 

@@ -160,26 +160,41 @@ Result<FlatTrees> FlatTrees::Build(const Json& model, size_t num_features,
 }
 
 void FlatTrees::Compile() {
-  // A feature is encoded as a category when some split tests it as one.
-  std::vector<bool> categorical(num_features_, false);
+  // The categories a categorical split sends right: its set, as XGBoost's Decision reads it.
+  auto categories_of = [&](const Node& n) {
+    std::vector<uint32_t> out;
+    const CategorySet& set = category_sets_[std::bit_cast<uint32_t>(n.value)];
+    const auto words = static_cast<uint32_t>(set.end) / 32;
+    for (uint32_t w = 0; w < words; ++w) {
+      for (uint32_t bits = category_words_[set.begin + w]; bits != 0; bits &= bits - 1) {
+        out.push_back(w * 32 + static_cast<uint32_t>(std::countr_zero(bits)));
+      }
+    }
+    return out;
+  };
+  // A feature has as many categories as the largest one a split names, plus one: any larger
+  // value is in no set, and goes left as an unknown one does.
+  std::vector<uint32_t> categories(num_features_, 0);
   for (const Node& n : nodes_) {
-    if (n.feature & kCategorical) categorical[n.feature & kFeatureMask] = true;
+    if (!(n.feature & kCategorical)) continue;
+    uint32_t& k = categories[n.feature & kFeatureMask];
+    k = std::max(k, 1u);
+    for (uint32_t c : categories_of(n)) k = std::max(k, c + 1);
   }
-  heap_ = HeapTrees(std::move(categorical));
+  heap_ = HeapTrees(std::move(categories));
   heap_of_.assign(trees_.size(), -1);
   std::vector<HeapTrees::Node> nodes;
   for (size_t t = 0; t < trees_.size(); ++t) {
     const uint32_t first = trees_[t].first;
     const uint32_t end = t + 1 < trees_.size() ? trees_[t + 1].first : nodes_.size();
     nodes.clear();
-    bool ok = true;
-    for (uint32_t i = 0; i < end - first && ok; ++i) {
+    for (uint32_t i = 0; i < end - first; ++i) {
       const Node& n = nodes_[first + i];
       HeapTrees::Node h;
       if (n.child[0] == i) {  // a leaf loops to itself
         h.leaf = true;
         h.value = std::bit_cast<uint32_t>(n.value);
-        nodes.push_back(h);
+        nodes.push_back(std::move(h));
         continue;
       }
       h.feature = n.feature & kFeatureMask;
@@ -187,20 +202,16 @@ void FlatTrees::Compile() {
       h.left = n.child[0];
       h.right = n.child[1];
       if (n.feature & kCategorical) {
-        // Categories in the set go right; any other value, known or not, goes left.
-        const CategorySet& set = category_sets_[std::bit_cast<uint32_t>(n.value)];
-        const uint32_t words = static_cast<uint32_t>(set.end) / 32;
-        const uint32_t first_word = category_words_[set.begin];
-        ok = (first_word >> HeapTrees::kCategoryLimit) == 0;
-        for (uint32_t w = 1; w < words; ++w) ok = ok && category_words_[set.begin + w] == 0;
+        // Categories in the set go right; any other value but NaN goes left.
         h.categorical = true;
-        h.right_mask = first_word | (h.default_left ? 0 : HeapTrees::kMissingBit);
+        h.right_codes = categories_of(n);
+        h.missing_right = !h.default_left;
       } else {
         h.threshold = n.value;
       }
-      nodes.push_back(h);
+      nodes.push_back(std::move(h));
     }
-    if (ok) heap_of_[t] = static_cast<int32_t>(heap_.Add(nodes));
+    heap_of_[t] = static_cast<int32_t>(heap_.Add(nodes));
   }
 }
 

@@ -50,8 +50,9 @@ class FlatTrees {
   size_t groups() const { return groups_; }
   size_t num_features() const { return num_features_; }
   size_t num_trees() const { return trees_.size(); }
-  /// Trees walked in HeapTrees' layout; the others are walked node by node.
-  size_t num_heap_trees() const { return heap_.num_trees(); }
+  /// The trees laid out for HeapTrees (the others are walked node by node), by index in
+  /// heap_trees().
+  const HeapTrees& heap_trees() const { return heap_; }
 
   /// Predicts one row (num_features() values) into `out` (groups() values), transformed.
   void PredictRow(const float* row, float* out) const;

@@ -62,8 +62,9 @@ Problem Mixed(TargetInfo target, size_t n, uint64_t seed) {
 FeatureMatrix Probe(const Problem& p) {
   std::vector<std::vector<float>> rows;
   for (size_t r = 0; r < p.x.num_rows(); ++r) rows.push_back(p.Row(r));
-  const float odd[] = {kNaN, kGap,        8,    9,  31,    32,   33, 63, 64,   100,
-                       1e7f, 16777216.0f, 3e9f, -1, -0.5f, 2.5f, 0,  7,  kInf, -kInf};
+  const float odd[] = {kNaN, kGap,  8,    9,    31,   32,   33,   39,          40,
+                       63,   64,    100,  4095, 4999, 5000, 1e7f, 16777216.0f, 3e9f,
+                       -1,   -0.5f, 2.5f, 0,    7,    kInf, -kInf};
   const size_t width = p.schema.size();
   for (size_t i = 0; i < std::size(odd); ++i) {
     for (float x : {-0.3f, 0.6f, kNaN, -0.0f}) {
@@ -142,7 +143,7 @@ TEST_P(FlatTreesTaskTest, PredictsAsXgboostDoes) {
   ASSERT_TRUE(flat);
   ASSERT_TRUE(flat->uses_flat_trees());
   // Depth 6 and 8 categories: every tree is in the heap layout.
-  EXPECT_EQ(flat->flat_trees()->num_heap_trees(), flat->flat_trees()->num_trees());
+  EXPECT_EQ(flat->flat_trees()->heap_trees().num_trees(), flat->flat_trees()->num_trees());
   auto reference = Reference(*flat, p);
   ASSERT_TRUE(reference);
   ASSERT_FALSE(reference->uses_flat_trees());
@@ -176,24 +177,27 @@ TEST(FlatTreesTest, MarginsMatchXgboostsOwnPredictionWithoutGaps) {
   for (size_t r = 0; r < rows; ++r) ExpectClose(got[r * 2 + 1], want[r], std::to_string(r));
 }
 
-// A categorical feature whose splits name categories past HeapTrees::kCategoryLimit, beside
-// numeric ones: trees that split on it are walked node by node, the others in the heap
-// layout, and the sums still follow tree order.
-TEST(FlatTreesTest, TreesOutsideTheHeapLayoutMixWithTreesInside) {
-  Problem p = Make({Numeric("x0"), Categorical("c40", 40), Numeric("x1")}, Regression(), 2000, 5,
-                   [](core::Rng& rng, std::vector<float>& row) {
+// Categorical features of 40 and of 5000 categories beside numeric ones: splits on the first
+// are wide (HeapTrees::kNarrowCategories), splits on the second name categories past
+// HeapTrees::kMaxWideCategories and keep their trees outside the heap layout. The sums still
+// follow tree order.
+TEST(FlatTreesTest, WideSplitsAndTreesOutsideTheHeapLayout) {
+  Problem p = Make({Numeric("x0"), Categorical("c40", 40), Numeric("x1"), Categorical("c5k", 5000)},
+                   Regression(), 3000, 5, [](core::Rng& rng, std::vector<float>& row) {
                      row[0] = rng.Uniform() < 0.1 ? kNaN : static_cast<float>(rng.Uniform());
                      row[1] = rng.Uniform() < 0.05 ? kNaN : static_cast<float>(rng.Below(40));
                      row[2] = static_cast<float>(rng.Uniform());
+                     row[3] = static_cast<float>(rng.Below(5000));
                      const double c = std::isnan(row[1]) ? 0 : row[1];
-                     return static_cast<float>(3 * std::sin(5 * row[2]) + (c > 33 ? 0.3 : 0) +
-                                               (std::isnan(row[0]) ? 1 : row[0]));
+                     return static_cast<float>(
+                         3 * std::sin(5 * row[2]) + (c > 33 || static_cast<int>(c) % 5 == 0) +
+                         (std::isnan(row[0]) ? 1 : row[0]) + 0.3 * (static_cast<int>(row[3]) % 3));
                    });
-  auto model = TrainFlat(p, 60, 2);
+  auto model = TrainFlat(p, 60, 3);
   ASSERT_TRUE(model && model->uses_flat_trees());
   const FlatTrees& flat = *model->flat_trees();
-  EXPECT_GT(flat.num_heap_trees(), 0u);
-  EXPECT_LT(flat.num_heap_trees(), flat.num_trees());
+  EXPECT_GT(flat.heap_trees().num_wide_trees(), 0u);
+  EXPECT_LT(flat.heap_trees().num_trees(), flat.num_trees());
   FeatureMatrix x = Probe(p);
   ExpectSamePredictions(*model, *Reference(*model, p), x);
 }
@@ -202,7 +206,8 @@ TEST(FlatTreesTest, DeepTreesAndOneLeafTrees) {
   Problem p = Mixed(Regression(), 600, 21);
   auto deep = TrainFlat(p, 10, 0);  // no depth limit
   ASSERT_TRUE(deep && deep->uses_flat_trees());
-  EXPECT_LT(deep->flat_trees()->num_heap_trees(), 10u);  // some are deeper than the layout's limit
+  // Some are deeper than the layout holds.
+  EXPECT_LT(deep->flat_trees()->heap_trees().num_trees(), 10u);
   ExpectSamePredictions(*deep, *Reference(*deep, p), Probe(p));
   auto stumps = TrainFlat(p, 5, 1);
   ASSERT_TRUE(stumps && stumps->uses_flat_trees());
