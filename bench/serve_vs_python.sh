@@ -10,14 +10,21 @@
 #     wrk reconnects per request (--flask-worker sync|both to measure those too), and
 #   - FastAPI under uvicorn, 2 workers.
 # hone: the same forest trained by `hone train` on the same rows (CSV written by the peer's
-# trainer), registered and promoted to production in a fresh store, served by
-# `hone serve --threads 2` on /invocations (same body as the peers) and on the Open Inference
-# Protocol route /v2/models/house_prices/infer.
+# trainer), registered and promoted to production in a fresh store, served by `hone serve` on
+# /invocations (same body as the peers) and on the Open Inference Protocol route
+# /v2/models/house_prices/infer.
 #
-# Load: wrk -t2 -c16 (bench/serve_wrk/post.lua), 1-row and 100-row requests, a 2 s warm-up then
+# CPUs (--cpus): "split" (the default) gives the servers the first half of the CPUs and the load
+# generator the other half, each pinned there with taskset: every server (its master and all its
+# workers) gets the same cores, and wrk's own work does not show up as the server's latency.
+# hone serve runs one I/O thread per server CPU, wrk one thread per load CPU; on 2 CPUs that is
+# hone --threads 1 on CPU 0 and wrk -t1 on CPU 1. "shared" pins nothing: servers and wrk -t2
+# share every CPU, hone with --threads 2.
+#
+# Load: wrk -c16 (bench/serve_wrk/post.lua), 1-row and 100-row requests, a 2 s warm-up then
 # a 10 s measured run per (server, request), --rounds rounds (default 2) whose order alternates
 # peer and product and reverses every round (PITFALLS.md, "Serving comparisons": uvicorn pins
-# each keep-alive connection to one worker, and the 2 cores are shared). The table gives the
+# each keep-alive connection to one worker, and the cores are shared). The table gives the
 # median over rounds; the JSON (bench/out/serve_vs_python.json) keeps every run. Besides
 # requests/s and latency it gives the CPU time the server's processes (master and workers,
 # from /proc) spent per request during the run: on this shared machine, where other people's
@@ -35,6 +42,7 @@
 #
 # Usage: bench/serve_vs_python.sh [--quick] [--peers-only] [--binary PATH] [--duration S]
 #            [--warmup S] [--rounds N] [--connections N] [--flask-worker sync|gthread|both]
+#            [--cpus split|shared]
 #   --quick        3 s runs after a 1 s warm-up, one round: a smoke test, not a measurement
 #   --peers-only   only the Python servers (no hone binary needed)
 #   --binary PATH  the hone binary (default build/release/apps/hone/hone, or $HONE_BIN)
@@ -49,7 +57,7 @@ DURATION=10
 WARMUP=2
 ROUNDS=2
 CONNECTIONS=16
-WRK_THREADS=2
+CPU_LAYOUT=split
 FLASK_WORKER=gthread
 PEERS_ONLY=0
 QUICK=0
@@ -76,6 +84,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS=${2:?--rounds needs a count}; shift ;;
     --connections) CONNECTIONS=${2:?--connections needs a count}; shift ;;
     --flask-worker) FLASK_WORKER=${2:?--flask-worker needs sync, gthread or both}; shift ;;
+    --cpus) CPU_LAYOUT=${2:?--cpus needs split or shared}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
   esac
@@ -94,6 +103,25 @@ done
 case $FLASK_WORKER in
   sync | gthread | both) ;;
   *) die "--flask-worker: sync, gthread or both, got '$FLASK_WORKER'" ;;
+esac
+NCPU=$(nproc)
+SERVER_PIN=()  # command prefix that pins a server to its CPUs
+LOAD_PIN=()    # and wrk to its own
+case $CPU_LAYOUT in
+  split)
+    [[ $NCPU -ge 2 ]] || die "--cpus split needs at least 2 CPUs (this machine has $NCPU)"
+    command -v taskset >/dev/null || die "taskset not found on PATH (util-linux)"
+    SERVER_CPUS=$((NCPU / 2))
+    HONE_THREADS=$SERVER_CPUS
+    WRK_THREADS=$((NCPU - SERVER_CPUS))
+    SERVER_PIN=(taskset -c "0-$((SERVER_CPUS - 1))")
+    LOAD_PIN=(taskset -c "$SERVER_CPUS-$((NCPU - 1))")
+    ;;
+  shared)
+    HONE_THREADS=2
+    WRK_THREADS=2
+    ;;
+  *) die "--cpus: split or shared, got '$CPU_LAYOUT'" ;;
 esac
 
 # --- Tools ---------------------------------------------------------------------------------
@@ -208,7 +236,7 @@ declare -A PGID  # server label -> process group (= PID) of the server and its w
 TARGETS=()      # "label|path|body kind" in the order of the first round
 FLASK_LABELS=()
 if [[ $FLASK_WORKER == sync || $FLASK_WORKER == both ]]; then
-  start_server flask_sync env OMP_NUM_THREADS=1 gunicorn --chdir "$ROOT/bench/serve_peers" \
+  start_server flask_sync "${SERVER_PIN[@]}" env OMP_NUM_THREADS=1 gunicorn --chdir "$ROOT/bench/serve_peers" \
     --workers 2 --worker-class sync --bind "127.0.0.1:${PORTS[0]}" --graceful-timeout 5 \
     --log-level warning flask_app:app
   URL["flask+gunicorn (2 sync workers)"]=http://127.0.0.1:${PORTS[0]}
@@ -216,23 +244,23 @@ if [[ $FLASK_WORKER == sync || $FLASK_WORKER == both ]]; then
   FLASK_LABELS+=("flask+gunicorn (2 sync workers)|flask_sync")
 fi
 if [[ $FLASK_WORKER == gthread || $FLASK_WORKER == both ]]; then
-  start_server flask_gthread env OMP_NUM_THREADS=1 gunicorn --chdir "$ROOT/bench/serve_peers" \
+  start_server flask_gthread "${SERVER_PIN[@]}" env OMP_NUM_THREADS=1 gunicorn --chdir "$ROOT/bench/serve_peers" \
     --workers 2 --worker-class gthread --threads 4 --bind "127.0.0.1:${PORTS[1]}" \
     --graceful-timeout 5 --log-level warning flask_app:app
   URL["flask+gunicorn (2 gthread workers x4)"]=http://127.0.0.1:${PORTS[1]}
   PGID["flask+gunicorn (2 gthread workers x4)"]=$(cat "$WORK/flask_gthread.pid")
   FLASK_LABELS+=("flask+gunicorn (2 gthread workers x4)|flask_gthread")
 fi
-start_server fastapi env OMP_NUM_THREADS=1 $PY -m uvicorn --app-dir "$ROOT/bench/serve_peers" \
+start_server fastapi "${SERVER_PIN[@]}" env OMP_NUM_THREADS=1 $PY -m uvicorn --app-dir "$ROOT/bench/serve_peers" \
   --workers 2 --host 127.0.0.1 --port "${PORTS[2]}" --no-access-log --log-level warning \
   fastapi_app:app
 FASTAPI="fastapi+uvicorn (2 workers)"
 URL[$FASTAPI]=http://127.0.0.1:${PORTS[2]}
 PGID[$FASTAPI]=$(cat "$WORK/fastapi.pid")
-HONE="hone serve (--threads 2)"
+HONE="hone serve (--threads $HONE_THREADS)"
 if [[ $PEERS_ONLY == 0 ]]; then
-  start_server hone "$BIN" serve --store "$WORK/store" --host 127.0.0.1 --port "${PORTS[3]}" \
-    --threads 2
+  start_server hone "${SERVER_PIN[@]}" "$BIN" serve --store "$WORK/store" --host 127.0.0.1 \
+    --port "${PORTS[3]}" --threads "$HONE_THREADS"
   URL[$HONE]=http://127.0.0.1:${PORTS[3]}
   PGID[$HONE]=$(cat "$WORK/hone.pid")
 fi
@@ -283,7 +311,8 @@ $PY "$ROOT/bench/serve_wrk/parse_wrk.py" compare --expected "$WORK/expected_100.
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 MANIFEST=$WORK/wrk/manifest.tsv
 : >"$MANIFEST"
-echo "== load: wrk -t$WRK_THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run," \
+echo "== load: ${LOAD_PIN[*]:+${LOAD_PIN[*]} }wrk -t$WRK_THREADS -c$CONNECTIONS," \
+  "${SERVER_PIN[*]:+servers on ${SERVER_PIN[*]}, }${WARMUP}s warm-up + ${DURATION}s per run," \
   "$ROUNDS round(s), load average before: $LOAD_BEFORE"
 run=0
 for rows in 1 100; do
@@ -299,11 +328,11 @@ for rows in 1 100; do
       run=$((run + 1))
       output=$WORK/wrk/run$(printf %03d $run).txt
       if [[ $WARMUP -gt 0 ]]; then
-        wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
+        "${LOAD_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
           -s "$ROOT/bench/serve_wrk/post.lua" "${URL[$label]}$path" -- "$body" >/dev/null
       fi
       cpu0=$($PY "$ROOT/bench/serve_wrk/parse_wrk.py" cpu "${PGID[$label]}")
-      wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
+      "${LOAD_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
         -s "$ROOT/bench/serve_wrk/post.lua" "${URL[$label]}$path" -- "$body" >"$output"
       cpu1=$($PY "$ROOT/bench/serve_wrk/parse_wrk.py" cpu "${PGID[$label]}")
       cpu=$($PY -c "print(round($cpu1 - $cpu0, 2))")
@@ -322,6 +351,8 @@ import sklearn, pandas, flask, fastapi, uvicorn, gunicorn
 meta = {
     "benchmark": "bench/serve_vs_python.sh",
     "quick": $QUICK == 1, "peers_only": $PEERS_ONLY == 1,
+    "cpus": {"layout": "$CPU_LAYOUT", "servers": "${SERVER_PIN[*]:-all}",
+             "wrk": "${LOAD_PIN[*]:-all}"},
     "wrk": {"threads": $WRK_THREADS, "connections": $CONNECTIONS, "warmup_s": $WARMUP,
             "duration_s": $DURATION, "rounds": $ROUNDS,
             "aggregate": "median over rounds, rounds alternate peer and product"},
