@@ -4,7 +4,9 @@
 //   gbdt_xgboost  the same model through XGBoost's own in-place prediction (libxgboost 1.7.4),
 //   forest        hone's random forest,
 // each 100 trees of depth 8, trained here on a generated regression set (12 numeric features
-// with some missing values, 3 categorical ones), so the benchmark needs no files.
+// with some missing values, 3 categorical ones of 12 levels), so the benchmark needs no files;
+// and gbdt_wide, forest_wide: the same with a 16th feature of 500 categories (a zip code, a
+// date read as text), whose splits take HeapTrees' table lookup.
 //
 //   build/h-trees-rel/bench/hone_bench_tree_predict
 #include <cmath>
@@ -27,6 +29,7 @@ namespace {
 constexpr size_t kNumeric = 12;
 constexpr size_t kCategorical = 3;
 constexpr size_t kLevels = 12;
+constexpr size_t kWideLevels = 500;
 
 struct Data {
   FeatureSchema schema;
@@ -35,7 +38,7 @@ struct Data {
   TargetInfo target{"y", Task::kRegression, {}};
 };
 
-Data MakeData(size_t rows, uint64_t seed) {
+Data MakeData(size_t rows, uint64_t seed, bool wide) {
   std::vector<FeatureInfo> features;
   for (size_t j = 0; j < kNumeric; ++j) {
     features.push_back({"x" + std::to_string(j), core::ColumnType::kNumeric, {}});
@@ -43,6 +46,11 @@ Data MakeData(size_t rows, uint64_t seed) {
   for (size_t j = 0; j < kCategorical; ++j) {
     FeatureInfo f{"c" + std::to_string(j), core::ColumnType::kCategorical, {}};
     for (size_t c = 0; c < kLevels; ++c) f.categories.push_back("v" + std::to_string(c));
+    features.push_back(std::move(f));
+  }
+  if (wide) {
+    FeatureInfo f{"zip", core::ColumnType::kCategorical, {}};
+    for (size_t c = 0; c < kWideLevels; ++c) f.categories.push_back("z" + std::to_string(c));
     features.push_back(std::move(f));
   }
   Data d;
@@ -61,22 +69,29 @@ Data MakeData(size_t rows, uint64_t seed) {
       y += static_cast<double>((c * 7 + j) % kLevels) / kLevels;
       d.x.mutable_column(kNumeric + j)[r] = static_cast<float>(c);
     }
+    if (wide) {
+      size_t c = rng.Below(kWideLevels);
+      y += (c * 2654435761u) % 97 < 30 ? 0.8 : 0.0;  // a scattered set of categories
+      d.x.mutable_column(kNumeric + kCategorical)[r] = static_cast<float>(c);
+    }
     d.y.push_back(static_cast<float>(y + 0.1 * (rng.Uniform() - 0.5)));
   }
   return d;
 }
 
-const Data& TrainData() {
-  static const Data data = MakeData(20000, 1);
-  return data;
+const Data& TrainData(bool wide) {
+  static const Data narrow_data = MakeData(20000, 1, false);
+  static const Data wide_data = MakeData(20000, 1, true);
+  return wide ? wide_data : narrow_data;
 }
-const Data& TestData() {
-  static const Data data = MakeData(1000, 2);
-  return data;
+const Data& TestData(bool wide) {
+  static const Data narrow_data = MakeData(1000, 2, false);
+  static const Data wide_data = MakeData(1000, 2, true);
+  return wide ? wide_data : narrow_data;
 }
 
-std::unique_ptr<Model> TrainModel(const std::string& kind) {
-  const Data& d = TrainData();
+std::unique_ptr<Model> TrainModel(const std::string& kind, bool wide) {
+  const Data& d = TrainData(wide);
   const Trainer* trainer = *FindTrainer(kind);
   auto params = trainer->params().Resolve({{"n_estimators", "100"}, {"max_depth", "8"}});
   if (!params) std::abort();
@@ -90,7 +105,7 @@ std::unique_ptr<Model> TrainModel(const std::string& kind) {
 
 // The gbdt model again, predicted by XGBoost.
 std::unique_ptr<Model> XgboostTwin(const Model& model) {
-  const Data& d = TrainData();
+  const Data& d = TrainData(false);
   auto envelope = xgb::ReadEnvelope(*model.Serialize(), "gbdt", d.schema, d.target);
   auto gaps = xgb::GbdtModel::GapsFromHeader(envelope->header, d.schema);
   auto twin = xgb::GbdtModel::Create(envelope->payload, *gaps, d.schema, d.target,
@@ -99,19 +114,39 @@ std::unique_ptr<Model> XgboostTwin(const Model& model) {
   return std::move(*twin);
 }
 
-const Model& Get(int which) {
-  static const std::unique_ptr<Model> gbdt = TrainModel("gbdt");
-  static const std::unique_ptr<Model> xgboost = XgboostTwin(*gbdt);
-  static const std::unique_ptr<Model> forest = TrainModel("random_forest");
-  return which == 0 ? *gbdt : which == 1 ? *xgboost : *forest;
-}
+const char* kNames[] = {"gbdt_flat", "gbdt_xgboost", "forest", "gbdt_wide", "forest_wide"};
+bool IsWide(int which) { return which >= 3; }
 
-const char* kNames[] = {"gbdt_flat", "gbdt_xgboost", "forest"};
+// Each model is trained the first time a benchmark asks for it.
+const Model& Get(int which) {
+  switch (which) {
+    case 0: {
+      static const std::unique_ptr<Model> gbdt = TrainModel("gbdt", false);
+      return *gbdt;
+    }
+    case 1: {
+      static const std::unique_ptr<Model> xgboost = XgboostTwin(Get(0));
+      return *xgboost;
+    }
+    case 2: {
+      static const std::unique_ptr<Model> forest = TrainModel("random_forest", false);
+      return *forest;
+    }
+    case 3: {
+      static const std::unique_ptr<Model> gbdt = TrainModel("gbdt", true);
+      return *gbdt;
+    }
+    default: {
+      static const std::unique_ptr<Model> forest = TrainModel("random_forest", true);
+      return *forest;
+    }
+  }
+}
 
 void BM_SingleRow(benchmark::State& state) {
   const Model& model = Get(static_cast<int>(state.range(0)));
   state.SetLabel(kNames[state.range(0)]);
-  const FeatureMatrix& x = TestData().x;
+  const FeatureMatrix& x = TestData(IsWide(static_cast<int>(state.range(0)))).x;
   std::vector<std::vector<float>> rows(x.num_rows(), std::vector<float>(x.num_features()));
   for (size_t r = 0; r < rows.size(); ++r) x.CopyRow(r, rows[r]);
   std::vector<float> out(model.num_outputs());
@@ -124,12 +159,12 @@ void BM_SingleRow(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_SingleRow)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SingleRow)->DenseRange(0, 4)->Unit(benchmark::kMicrosecond);
 
 void BM_Batch1000(benchmark::State& state) {
   const Model& model = Get(static_cast<int>(state.range(0)));
   state.SetLabel(kNames[state.range(0)]);
-  const FeatureMatrix& x = TestData().x;
+  const FeatureMatrix& x = TestData(IsWide(static_cast<int>(state.range(0)))).x;
   std::vector<float> out(x.num_rows() * model.num_outputs());
   for (auto _ : state) {
     auto ok = model.Predict(x, out, 1);
@@ -138,7 +173,7 @@ void BM_Batch1000(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(x.num_rows()));
 }
-BENCHMARK(BM_Batch1000)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Batch1000)->DenseRange(0, 4)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace hone::learn
