@@ -31,12 +31,12 @@ HeapTrees::HeapTrees(std::vector<uint32_t> categories, std::vector<std::vector<u
   for (size_t f = 0; f < categories_.size(); ++f) {
     first_word_.push_back(static_cast<uint32_t>(encoded_width_));
     encoded_width_ += categories_[f] > 0 ? 4 : 2;
+    // Without codes of its own a category is its code; that table is not built, as a model
+    // may name categories up to 2^24.
     std::vector<uint32_t>& code = codes_[f];
-    if (code.size() != categories_[f]) {
-      code.resize(categories_[f]);
-      for (uint32_t c = 0; c < categories_[f]; ++c) code[c] = c;
-    }
-    num_codes_.push_back(code.empty() ? 0 : *std::max_element(code.begin(), code.end()) + 1);
+    if (code.size() != categories_[f]) code.clear();
+    num_codes_.push_back(code.empty() ? categories_[f]
+                                      : *std::max_element(code.begin(), code.end()) + 1);
   }
 }
 
@@ -47,34 +47,35 @@ bool HeapTrees::MakeSplit(const Node& n, bool allow_wide, Split& out) {
     out = {word + (n.default_left ? 0 : 1), ~0u, Key(n.threshold) + (n.left_if_equal ? 1 : 0), 0};
     return true;
   }
+  // Work in the size of the split's list, not of the feature: a feature may have 2^24 codes.
   const uint32_t k = num_codes_[n.feature];
-  std::vector<uint8_t> right(k, 0);
-  for (uint32_t c : n.right_codes) {
-    if (c >= k) return false;
-    right[c] = 1;
-  }
-  // Narrow when every category past kNarrowCategories goes where unknown values go.
+  std::vector<uint32_t> right(n.right_codes);
+  std::sort(right.begin(), right.end());
+  right.erase(std::unique(right.begin(), right.end()), right.end());
+  if (!right.empty() && right.back() >= k) return false;
+  // Narrow when every code past kNarrowCategories goes where unknown values go: none of them
+  // is listed, or (unknown values going right) all of them are.
   uint32_t mask = (n.unknown_right ? kUnknownBit : 0) | (n.missing_right ? kMissingBit : 0);
-  bool narrow = true;
-  for (uint32_t c = 0; c < k && narrow; ++c) {
+  size_t past = 0;
+  for (uint32_t c : right) {
     if (c < kNarrowCategories) {
-      mask |= static_cast<uint32_t>(right[c]) << c;
+      mask |= 1u << c;
     } else {
-      narrow = right[c] == static_cast<uint8_t>(n.unknown_right);
+      ++past;
     }
   }
-  if (narrow) {
+  const size_t codes_past = k > kNarrowCategories ? k - kNarrowCategories : 0;
+  if (past == (n.unknown_right ? codes_past : 0)) {
     out = {word + 2, mask, 1, 0};
     return true;
   }
-  if (!allow_wide) return false;
-  if (k > kMaxWideCategories) return false;
-  // Wide: bit c of the table for the category c, then unknown (code k) and NaN (code k + 1).
+  if (!allow_wide || k > kMaxWideCategories) return false;
+  // Wide: bit c of the table for the code c, then unknown (code k) and NaN (code k + 1).
   const auto table = static_cast<uint32_t>(tables_.size());
   tables_.resize(tables_.size() + (k + 2 + 31) / 32, 0);
-  right.push_back(n.unknown_right);
-  right.push_back(n.missing_right);
-  for (uint32_t c = 0; c < k + 2; ++c) tables_[table + c / 32] |= uint32_t{right[c]} << (c % 32);
+  for (uint32_t c : right) tables_[table + c / 32] |= 1u << (c % 32);
+  if (n.unknown_right) tables_[table + k / 32] |= 1u << (k % 32);
+  if (n.missing_right) tables_[table + (k + 1) / 32] |= 1u << ((k + 1) % 32);
   out = {word + 3, 0, 1, table};
   return true;
 }
@@ -167,7 +168,7 @@ void HeapTrees::EncodeRows(const float* data, size_t count, size_t row_stride, s
     }
     const uint32_t k = categories_[j];
     if (k == 0) continue;
-    const uint32_t* code_of = codes_[j].data();
+    const std::vector<uint32_t>& code_of = codes_[j];
     const uint32_t unknown = num_codes_[j];
     for (size_t r = 0; r < count; ++r) {
       const float x = column[r * row_stride];
@@ -176,7 +177,8 @@ void HeapTrees::EncodeRows(const float* data, size_t count, size_t row_stride, s
         bit = kMissingBit;
         code = unknown + 1;
       } else if (x >= 0 && x < static_cast<float>(k)) {
-        code = code_of[static_cast<uint32_t>(x)];
+        code = static_cast<uint32_t>(x);
+        if (!code_of.empty()) code = code_of[code];
         if (code < kNarrowCategories) bit = 1u << code;
       }
       to[r * width + 2] = bit;

@@ -6,8 +6,8 @@
 // with splits that always go left, its value stored at its leftmost descendant on the last
 // level. So a walk is exactly D steps of `i = 2i + 1 + right`, with no child index to load,
 // no test for "is this a leaf" and no branch: the split's direction is a coin toss for the
-// branch predictor, so it is computed and used as a number. A depth-8 tree takes 5 KB, and a
-// 100-tree model fits in L2.
+// branch predictor, so it is computed and used as a number. A depth-8 tree takes 5 KB, a
+// 100-tree model about the size of one core's L2 cache.
 //
 // Every split is the same test on one 32-bit word of an encoded row: `(word & mask) >=
 // bound`, unsigned. Rows are encoded once per block before any tree is walked (EncodeRows):

@@ -311,6 +311,23 @@ TEST(HeapTreesTest, CategoriesMayShareCodes) {
   EXPECT_EQ(leaf(1, -1), 2u);
 }
 
+TEST(HeapTreesTest, AFeatureOfManyCategoriesCostsOnlyWhatItsSplitsList) {
+  // XGBoost's categories go up to 2^24: nothing of that size is built.
+  HeapTrees heap({1u << 24});
+  std::vector<Node> tree = Stump(0, false);
+  tree[0].categorical = true;
+  tree[0].right_codes = {3, 3};
+  ASSERT_EQ(heap.Add(tree), 0);
+  EXPECT_FALSE(heap.wide(0));
+  EXPECT_EQ(LeafOf(heap, 0, 3), 2u);
+  EXPECT_EQ(LeafOf(heap, 0, 1e7f), 1u);
+  tree[0].right_codes = {3, 10'000'000};  // wide, and too many codes for a table
+  EXPECT_EQ(heap.Add(tree), -1);
+  tree[0].right_codes = {1u << 24};  // no such code
+  EXPECT_EQ(heap.Add(tree), -1);
+  EXPECT_EQ(heap.num_trees(), 1u);
+}
+
 TEST(HeapTreesTest, ShallowLeavesAndOneLeafTrees) {
   HeapTrees heap({0});
   std::vector<Node> one = {{.leaf = true, .value = 42}};
