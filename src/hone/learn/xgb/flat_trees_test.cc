@@ -215,25 +215,17 @@ TEST(FlatTreesTest, DeepTreesAndOneLeafTrees) {
 }
 
 TEST(FlatTreesTest, ImportedModelPredictsAsXgboostDoes) {
-  const std::string dir = HONE_SOURCE_DIR "/src/hone/learn/xgb/testdata/";
-  auto bytes = core::ReadFile(dir + "import_regression.json");
-  ASSERT_TRUE(bytes) << bytes.error().message();
-  auto rows = core::ReadCsv(dir + "import_rows.csv");
-  ASSERT_TRUE(rows) << rows.error().message();
-  FeatureSchema schema(
-      {Numeric("size"),
-       {"colour", core::ColumnType::kCategorical, {"blue", "green", "red", "violet", "yellow"}},
-       Numeric("age"),
-       Numeric("weight")});
-  TargetInfo target{"y", Task::kRegression, {}};
-  auto model = ImportXgboostModel(*bytes, "import_regression.json", schema, target);
+  auto python = testing::LoadPythonModel();
+  ASSERT_TRUE(python) << python.error().message();
+  auto model =
+      ImportXgboostModel(python->bytes, "import_regression.json", python->schema, python->target);
   ASSERT_TRUE(model) << model.error().message();
   const auto* gbdt = dynamic_cast<const GbdtModel*>(model->get());
   ASSERT_TRUE(gbdt && gbdt->uses_flat_trees());
-  Problem p{schema, FeatureMatrix(), {}, target};
-  auto reference = Reference(**model, p);
+  auto reference = Reference(**model, {python->schema, FeatureMatrix(), {}, python->target});
   ASSERT_TRUE(reference);
-  auto x = schema.Encode(*rows);
+  const core::Table* rows = &python->rows;
+  auto x = python->schema.Encode(*rows);
   ASSERT_TRUE(x) << x.error().message();
   ExpectSamePredictions(**model, *reference, *x);
   // And as xgboost-python predicted them.

@@ -193,19 +193,12 @@ TEST(ImportXgboostModelTest, DartPredictsAsXgboostDoes) {
 // The model make_import_fixture.py trained with xgboost-python on a pandas DataFrame, and the
 // predictions xgboost-python made of the rows in import_rows.csv.
 TEST(ImportXgboostModelTest, PythonModelPredictsAsXgboostPythonDid) {
-  const std::string dir = HONE_SOURCE_DIR "/src/hone/learn/xgb/testdata/";
-  auto bytes = core::ReadFile(dir + "import_regression.json");
-  ASSERT_TRUE(bytes) << bytes.error().message();
-  auto rows = core::ReadCsv(dir + "import_rows.csv");
-  ASSERT_TRUE(rows) << rows.error().message();
-  // hone sorts categories by their bytes, as pandas sorts them.
-  FeatureSchema schema(
-      {Numeric("size"),
-       {"colour", core::ColumnType::kCategorical, {"blue", "green", "red", "violet", "yellow"}},
-       Numeric("age"),
-       Numeric("weight")});
-  TargetInfo target{"y", Task::kRegression, {}};
-  auto model = ImportXgboostModel(*bytes, "import_regression.json", schema, target);
+  auto python = testing::LoadPythonModel();
+  ASSERT_TRUE(python) << python.error().message();
+  const FeatureSchema& schema = python->schema;
+  const TargetInfo& target = python->target;
+  const core::Table* rows = &python->rows;
+  auto model = ImportXgboostModel(python->bytes, "import_regression.json", schema, target);
   ASSERT_TRUE(model) << model.error().message();
   auto x = schema.Encode(*rows);
   ASSERT_TRUE(x) << x.error().message();

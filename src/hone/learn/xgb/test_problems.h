@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "hone/core/csv.h"
+#include "hone/core/file.h"
 #include "hone/core/random.h"
 #include "hone/learn/features.h"
 #include "hone/learn/model.h"
@@ -106,6 +108,28 @@ inline double Accuracy(std::span<const float> probs, std::span<const float> y, s
     right += best == static_cast<size_t>(y[i]);
   }
   return static_cast<double>(right) / static_cast<double>(y.size());
+}
+
+/// A model saved by xgboost-python (testdata/import_regression.json), the rows it predicted
+/// (testdata/import_rows.csv, its predictions in column xgboost_prediction), and their schema:
+/// categories sorted by their bytes, as pandas sorts them.
+struct PythonModel {
+  std::string bytes;
+  core::Table rows;
+  FeatureSchema schema;
+  TargetInfo target;
+};
+inline Result<PythonModel> LoadPythonModel() {
+  const std::string dir = HONE_SOURCE_DIR "/src/hone/learn/xgb/testdata/";
+  HONE_ASSIGN_OR_RETURN(std::string bytes, core::ReadFile(dir + "import_regression.json"));
+  HONE_ASSIGN_OR_RETURN(core::Table rows, core::ReadCsv(dir + "import_rows.csv"));
+  FeatureSchema schema(
+      {Numeric("size"),
+       {"colour", core::ColumnType::kCategorical, {"blue", "green", "red", "violet", "yellow"}},
+       Numeric("age"),
+       Numeric("weight")});
+  return PythonModel{std::move(bytes), std::move(rows), std::move(schema),
+                     TargetInfo{"y", Task::kRegression, {}}};
 }
 
 }  // namespace hone::learn::xgb::testing
