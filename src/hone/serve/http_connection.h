@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ using Clock = std::chrono::steady_clock;
 using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 
 class Connection;
+
+/// `now` as an HTTP date (IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"), for the Date header.
+/// The text stays valid on the calling thread until the next call with another second.
+std::string_view HttpDate(time_t now);
 
 /// What every connection of a server shares. Immutable except `stats` (atomics).
 struct ServerShared {

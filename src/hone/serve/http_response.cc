@@ -2,6 +2,8 @@
 // beast::http::response's per-field allocations, and the server controls every header that
 // frames the message (Content-Length, Connection).
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -29,8 +31,8 @@ bool UsableHeader(std::string_view name, std::string_view value) {
 
 // Headers the server sets itself.
 bool Reserved(std::string_view name) {
-  for (const char* own :
-       {"content-type", "content-length", "connection", "x-request-id", "transfer-encoding"}) {
+  for (const char* own : {"content-type", "content-length", "connection", "x-request-id",
+                          "transfer-encoding", "date"}) {
     if (beast::iequals(beast::string_view(name.data(), name.size()), own)) return true;
   }
   return false;
@@ -43,6 +45,27 @@ void AppendNumber(std::string& out, uint64_t value) {
 }
 
 }  // namespace
+
+std::string_view HttpDate(time_t now) {
+  // IMF-fixdate (RFC 9110 section 5.6.7), written out by hand: strftime's names follow the
+  // locale. Formatted again only when the second changes, once per thread.
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local time_t formatted = -1;
+  thread_local char text[32];
+  thread_local size_t size = 0;
+  if (now != formatted) {
+    struct tm t {};
+    gmtime_r(&now, &t);
+    const int n = std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                                kDays[t.tm_wday % 7], t.tm_mday, kMonths[t.tm_mon % 12],
+                                t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+    size = n > 0 ? static_cast<size_t>(n) : 0;
+    formatted = now;
+  }
+  return {text, size};
+}
 
 void Connection::FormatHead(std::string_view request_id) {
   HttpResponse& r = response_;
@@ -68,6 +91,9 @@ void Connection::FormatHead(std::string_view request_id) {
   AppendNumber(head_, r.body.size());
   head_.append("\r\nx-request-id: ");
   head_.append(request_id);
+  // An origin server with a clock sends Date (RFC 9110 section 6.6.1).
+  head_.append("\r\nDate: ");
+  head_.append(HttpDate(std::time(nullptr)));
   head_.append("\r\n");
   for (const auto& [name, value] : r.headers) {
     if (!UsableHeader(name, value) || Reserved(name)) continue;

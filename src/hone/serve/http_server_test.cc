@@ -1,8 +1,10 @@
 #include "hone/serve/http_server.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -153,6 +155,13 @@ TEST(HttpServerTest, GetAndPostRoundTrip) {
   EXPECT_EQ(r.headers["content-length"], std::to_string(r.body.size()));
   EXPECT_EQ(r.headers["x-seen-accept"], "text/csv");
   EXPECT_TRUE(IsHexId(r.headers["x-request-id"]));
+  // Date, as RFC 9110 asks of an origin server with a clock: IMF-fixdate, and now.
+  struct tm date {};
+  const std::string& text = r.headers["date"];
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &date);
+  ASSERT_TRUE(end != nullptr && *end == '\0') << "Date: " << text;
+  EXPECT_EQ(text.size(), 29u) << text;
+  EXPECT_LE(std::abs(static_cast<double>(timegm(&date) - std::time(nullptr))), 5.0) << text;
 
   client.Send(
       "POST /v2/models/m/infer HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
