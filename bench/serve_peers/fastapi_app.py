@@ -1,6 +1,6 @@
 """The FastAPI peer of bench/serve_vs_python.sh: MLflow's scoring protocol over a joblib pipeline.
 
-The same scoring as flask_app.py (MLflow's /invocations with "dataframe_split", columns cast to
+The same scoring (peer_model.score) as flask_app.py (MLflow's /invocations with "dataframe_split", columns cast to
 the model's signature, pipeline.predict, {"predictions": [...]}; 400 on bad input; GET /ping and
 /health), as a FastAPI app. The endpoint is `async def` reading the raw body and predicting
 inline: no pydantic validation of the body and no hop to the thread pool, the cheapest way to
@@ -12,18 +12,11 @@ $PEER_MODEL_DIR. Run under uvicorn, e.g.:
   PEER_MODEL_DIR=bench/out/serve python3 -m uvicorn --app-dir bench/serve_peers \
       --workers 2 fastapi_app:app
 """
-import json
-
 from fastapi import FastAPI, Request, Response
 
-from peer_model import MODEL, BadRequest, to_frame
+from peer_model import score
 
 app = FastAPI()
-
-
-def error(message, status=400):
-    return Response(json.dumps({"error_code": "BAD_REQUEST", "message": message}),
-                    status_code=status, media_type="application/json")
 
 
 @app.get("/ping")
@@ -34,14 +27,5 @@ async def ping():
 
 @app.post("/invocations")
 async def invocations(request: Request):
-    try:
-        doc = json.loads(await request.body())
-    except ValueError as e:
-        return error(f"invalid JSON: {e}")
-    try:
-        frame = to_frame(doc)
-    except BadRequest as e:
-        return error(str(e))
-    predictions = MODEL.predict(frame)
-    return Response(json.dumps({"predictions": predictions.tolist()}), status_code=200,
-                    media_type="application/json")
+    status, text = score(await request.body())
+    return Response(text, status_code=status, media_type="application/json")

@@ -11,18 +11,11 @@ $PEER_MODEL_DIR. Run under gunicorn, e.g.:
   PEER_MODEL_DIR=bench/out/serve gunicorn --chdir bench/serve_peers -w 2 flask_app:app
 Each gunicorn worker loads its own copy of the model at import.
 """
-import json
-
 from flask import Flask, Response, request
 
-from peer_model import MODEL, BadRequest, to_frame
+from peer_model import score
 
 app = Flask(__name__)
-
-
-def error(message, status=400):
-    return Response(json.dumps({"error_code": "BAD_REQUEST", "message": message}),
-                    status=status, mimetype="application/json")
 
 
 @app.get("/ping")
@@ -33,14 +26,5 @@ def ping():
 
 @app.post("/invocations")
 def invocations():
-    try:
-        doc = json.loads(request.get_data())
-    except ValueError as e:
-        return error(f"invalid JSON: {e}")
-    try:
-        frame = to_frame(doc)
-    except BadRequest as e:
-        return error(str(e))
-    predictions = MODEL.predict(frame)
-    return Response(json.dumps({"predictions": predictions.tolist()}), status=200,
-                    mimetype="application/json")
+    status, text = score(request.get_data())
+    return Response(text, status=status, mimetype="application/json")

@@ -1,6 +1,7 @@
 """What both peers of bench/serve_vs_python.sh share: the model and its signature, loaded from
-$PEER_MODEL_DIR (model.joblib and signature.json, written by train_peer.py), and the decoding of
-MLflow's dataframe_split into a DataFrame cast to the signature, as MLflow's scoring server does.
+$PEER_MODEL_DIR (model.joblib and signature.json, written by train_peer.py), and the scoring of
+one /invocations body (score): MLflow's dataframe_split decoded into a DataFrame cast to the
+signature, as MLflow's scoring server does, predicted, and the answer or the error as JSON.
 """
 import json
 import os
@@ -40,3 +41,20 @@ def to_frame(doc):
         return df[COLUMNS].fillna(np.nan).astype(DTYPES)
     except (TypeError, ValueError) as e:
         raise BadRequest(f"dataframe_split: a column does not match the signature: {e}") from e
+
+
+def score(body):
+    """(HTTP status, JSON text) for one /invocations request body (bytes)."""
+    try:
+        doc = json.loads(body)
+    except ValueError as e:
+        return 400, bad_request(f"invalid JSON: {e}")
+    try:
+        frame = to_frame(doc)
+    except BadRequest as e:
+        return 400, bad_request(str(e))
+    return 200, json.dumps({"predictions": MODEL.predict(frame).tolist()})
+
+
+def bad_request(message):
+    return json.dumps({"error_code": "BAD_REQUEST", "message": message})
