@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hone/core/test_postgres.h"
 #include "hone_runner.h"
 
 namespace hone::e2e {
@@ -105,18 +106,9 @@ class RegistryE2eTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     if (!postgres()) return;
-    const char* url = std::getenv("HONE_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') {
-      const std::string reason =
-          "HONE_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL and sets it; or run "
-          "scripts/pg.sh start and export HONE_TEST_PG_URL=$(scripts/pg.sh env))";
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string_view(ci) == "true") {
-        FAIL() << "CI=true but PostgreSQL is missing: " << reason;
-      }
-      GTEST_SKIP() << reason;
-    }
-    pg_url_ = url;
+    const std::optional<std::string> url = core::testing::TestPostgresUrl();
+    if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
+    pg_url_ = *url;
     static std::atomic<int> counter{0};
     schema_ = "hone_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
     ShellResult created =

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hone/core/process.h"
+#include "hone/core/test_postgres.h"
 #include "hone/core/test_temp_dir.h"
 
 namespace hone::serve {
@@ -266,16 +267,6 @@ TEST_F(RegistrySourceTest, StopDoesNotWaitForALongPollInterval) {
 // --- PostgreSQL: notifications ---
 
 /// The test database of HONE_TEST_PG_URL, or why there is none (a failure under CI=true).
-std::optional<std::string> PostgresUrl() {
-  const char* url = std::getenv("HONE_TEST_PG_URL");
-  if (url != nullptr && *url != '\0') return std::string(url);
-  const char* ci = std::getenv("CI");
-  if (ci != nullptr && std::string_view(ci) == "true") {
-    ADD_FAILURE() << "CI=true but PostgreSQL is missing: HONE_TEST_PG_URL is not set";
-  }
-  return std::nullopt;
-}
-
 /// SQL on the test database through psql, as tests/e2e does (hone's drivers stay in store/).
 Result<core::ProcessResult> Psql(const std::string& url, const std::string& sql,
                                  const std::filesystem::path& log) {
@@ -287,11 +278,8 @@ Result<core::ProcessResult> Psql(const std::string& url, const std::string& sql,
 }
 
 TEST_F(RegistrySourceTest, APromotionOnPostgresArrivesByNotificationBeforeThePollInterval) {
-  const std::optional<std::string> url = PostgresUrl();
-  if (!url) {
-    GTEST_SKIP() << "HONE_TEST_PG_URL is not set (scripts/pg.sh start; export "
-                    "HONE_TEST_PG_URL=$(scripts/pg.sh env))";
-  }
+  const std::optional<std::string> url = core::testing::TestPostgresUrl();
+  if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
   // A schema of the test's own, first on the store's search_path.
   const std::string schema = "hone_src_" + std::to_string(::getpid());
   const std::string model = "houses";

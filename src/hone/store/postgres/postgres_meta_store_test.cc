@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hone/core/test_postgres.h"
 #include "hone/store/postgres/connection.h"
 #include "hone/store/testing/meta_store_conformance.h"
 
@@ -37,18 +38,12 @@ class PostgresBackend {
   static constexpr bool kNotifiesAliasMoves = true;  // LISTEN/NOTIFY
 
   void SetUp() {
-    const char* url = std::getenv("HONE_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') {
-      skip_reason_ =
-          "HONE_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL and sets it; or run "
-          "scripts/pg.sh start and export HONE_TEST_PG_URL=$(scripts/pg.sh env))";
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string_view(ci) == "true") {
-        ADD_FAILURE() << "CI=true but PostgreSQL is missing: " << *skip_reason_;
-      }
+    const std::optional<std::string> url = core::testing::TestPostgresUrl();
+    if (!url) {
+      skip_reason_ = core::testing::kPostgresMissing;
       return;
     }
-    url_ = url;
+    url_ = *url;
     static std::atomic<int> counter{0};
     schema_ = "hone_t_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
     if (auto created =

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hone/core/test_postgres.h"
 #include "hone/store/sql_query.h"
 
 namespace hone::store {
@@ -53,17 +54,9 @@ TEST(PostgresQueryTest, RefusedConnectionIsAnIoErrorWithoutThePassword) {
 class PostgresQueryServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* url = std::getenv("HONE_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string_view(ci) == "true") {
-        FAIL() << "CI=true but HONE_TEST_PG_URL is not set";
-      }
-      GTEST_SKIP() << "HONE_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL and sets "
-                      "it; or run scripts/pg.sh start and export "
-                      "HONE_TEST_PG_URL=$(scripts/pg.sh env))";
-    }
-    url_ = url;
+    const std::optional<std::string> url = core::testing::TestPostgresUrl();
+    if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
+    url_ = *url;
     static std::atomic<int> counter{0};
     schema_ = "hone_q_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
     // The URL says a server should be there: that it is not is a failure, not a skip.
