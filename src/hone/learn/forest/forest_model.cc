@@ -200,15 +200,19 @@ Result<void> ForestModel::Predict(const FeatureMatrix& x, std::span<float> out,
   const size_t width = heap_.encoded_width();
   core::ParallelFor(workers, static_cast<unsigned>(workers), [&](size_t w) {
     size_t begin = w * per_worker, end = std::min(rows, begin + per_worker);
-    std::vector<float> block(kRowsPerBlock * num_features_);
+    // Row-major float copies only for the trees walked node by node.
+    const bool walks = heap_.num_trees() < trees_.size();
+    std::vector<float> block(walks ? kRowsPerBlock * num_features_ : 0);
     std::vector<uint32_t> encoded(kRowsPerBlock * width);
     LeafValue leaves[kRowsPerBlock];
     for (size_t b = begin; b < end; b += kRowsPerBlock) {
       size_t n = std::min(kRowsPerBlock, end - b);
-      for (size_t i = 0; i < n; ++i) {
+      for (size_t i = 0; walks && i < n; ++i) {
         x.CopyRow(b + i, std::span<float>(block.data() + i * num_features_, num_features_));
       }
-      heap_.EncodeRows(block.data(), n, num_features_, 1, encoded.data());
+      // Encoded straight from the column-major matrix.
+      const float* columns = num_features_ > 0 ? x.column(0).data() + b : nullptr;
+      heap_.EncodeRows(columns, n, 1, rows, encoded.data());
       for (size_t t = 0; t < trees_.size(); ++t) {
         const Tree& tree = trees_[t];
         if (heap_of_[t] >= 0) {
