@@ -90,6 +90,38 @@ class CountingMetaStore final : public store::MetaStore {
   Result<std::set<std::string, std::less<>>> ReferencedDigests() override {
     return inner_->ReferencedDigests();
   }
+  Result<store::AuditRecord> AppendAudit(std::string_view a, std::string_view s, std::string_view b,
+                                         std::string_view f, const store::Actor& actor) override {
+    return inner_->AppendAudit(a, s, b, f, actor);
+  }
+  Result<store::Lease> AcquireLease(std::string_view n, std::string_view h,
+                                    std::chrono::milliseconds t) override {
+    return inner_->AcquireLease(n, h, t);
+  }
+  Result<void> ReleaseLease(std::string_view n, std::string_view h) override {
+    return inner_->ReleaseLease(n, h);
+  }
+  Result<void> AppendMonitorWindows(std::span<const store::MonitorWindow> w) override {
+    return inner_->AppendMonitorWindows(w);
+  }
+  Result<std::vector<store::MonitorWindow>> ListMonitorWindows(
+      const store::WindowQuery& q) override {
+    return inner_->ListMonitorWindows(q);
+  }
+  Result<void> LogPredictions(std::span<const store::PredictionRecord> r, size_t k) override {
+    return inner_->LogPredictions(r, k);
+  }
+  Result<store::FeedbackResult> RecordFeedback(std::string_view m,
+                                               std::span<const store::Feedback> f) override {
+    return inner_->RecordFeedback(m, f);
+  }
+  Result<std::vector<store::LabelledPrediction>> ListLabelledPredictions(
+      const store::WindowQuery& q) override {
+    return inner_->ListLabelledPredictions(q);
+  }
+  Result<std::pair<uint64_t, uint64_t>> CountPredictions(const store::WindowQuery& q) override {
+    return inner_->CountPredictions(q);
+  }
 
  private:
   std::unique_ptr<store::MetaStore> inner_;

@@ -43,9 +43,11 @@ std::string VersionAuditJson(const ModelVersion& v) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string AliasAuditJson(std::optional<int64_t> version) {
+std::string AliasAuditJson(std::optional<int64_t> version, std::optional<double> weight) {
   if (!version) return "null";
-  return nlohmann::json({{"version", *version}}).dump();
+  nlohmann::json j = {{"version", *version}};
+  if (weight) j["weight"] = *weight;
+  return j.dump();
 }
 
 std::string FormatAuditHead(const AuditHead& head) {

@@ -22,8 +22,10 @@ std::string AuditHash(const AuditRecord& record);
 
 /// The `before`/`after` JSON of a version (the immutable fields that identify it).
 std::string VersionAuditJson(const ModelVersion& version);
-/// The `before`/`after` JSON of an alias position: {"version": N} or null.
-std::string AliasAuditJson(std::optional<int64_t> version);
+/// The `before`/`after` JSON of an alias position: {"version": N}, {"version": N, "weight": W}
+/// when the alias carries a weight, or null.
+std::string AliasAuditJson(std::optional<int64_t> version,
+                           std::optional<double> weight = std::nullopt);
 
 /// The head as the store keeps it beside the log: "SEQ HASH".
 std::string FormatAuditHead(const AuditHead& head);

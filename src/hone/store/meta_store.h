@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -118,6 +119,8 @@ struct Model {
   TimeMs created_ms = 0;
   int64_t latest_version = 0;
   std::map<std::string, int64_t> aliases;  // alias → version
+  /// Aliases that carry a traffic weight (a `canary`'s share of requests, 0–1) → the weight.
+  std::map<std::string, double> alias_weights;
 };
 
 struct VersionQuery {
@@ -141,6 +144,9 @@ struct AliasChange {
   std::optional<std::optional<int64_t>> expect;
   std::string action = "promote";  // what the audit log and the history call it
   Actor actor;
+  /// The share of requests the alias receives (0–1), kept with the alias until its next move;
+  /// nullopt: none (an alias such as `production` takes what the others leave).
+  std::optional<double> weight;
 };
 
 /// One entry of an alias's history.
@@ -153,6 +159,7 @@ struct AliasMove {
   std::string action;
   TimeMs ts_ms = 0;
   std::string actor;
+  std::optional<double> weight;  // the weight set by this move
 };
 
 /// One record of the append-only, hash-chained audit log. `hash` is AuditHash(record), which
@@ -179,6 +186,69 @@ struct AuditQuery {
 struct AuditHead {
   int64_t seq = 0;
   std::string hash;
+};
+
+/// A named lease held by one process until it expires or is released: one `hone watch` per
+/// model. Times are the acquiring process's clock (NowMs()).
+struct Lease {
+  std::string name;
+  std::string holder;
+  TimeMs expires_ms = 0;
+};
+
+/// What a server observed of one served version over a few seconds, as it flushes it.
+struct MonitorWindow {
+  std::string model;
+  int64_t version = 0;
+  TimeMs start_ms = 0;  // start_ms <= end_ms
+  TimeMs end_ms = 0;
+  std::string server;                           // who flushed it: "host:pid"
+  uint64_t requests = 0, errors = 0, rows = 0;  // each at most INT64_MAX
+  /// JSON text (the monitor library's window summary: histograms, latency), stored verbatim.
+  std::string summary;
+};
+
+/// Which windows or predictions of one model to read.
+struct WindowQuery {
+  std::string model;
+  std::optional<int64_t> version;  // nullopt: every version
+  /// Windows overlapping [since_ms, until_ms] (end_ms >= since_ms and start_ms <= until_ms);
+  /// predictions made within it (since_ms <= ts_ms <= until_ms).
+  TimeMs since_ms = 0;
+  TimeMs until_ms = std::numeric_limits<TimeMs>::max();
+  /// 0: all; else the newest `limit`, still returned oldest first.
+  size_t limit = 0;
+};
+
+/// One prediction as a server logged it, so that a label arriving later can be matched to it.
+struct PredictionRecord {
+  std::string request_id;  // 1-128 printable ASCII characters, unique per model
+  std::string model;
+  int64_t version = 0;
+  TimeMs ts_ms = 0;    // 0: when it is logged
+  std::string inputs;  // JSON text
+  std::string output;  // JSON text
+};
+
+/// The ground truth for one request, arriving after the prediction.
+struct Feedback {
+  std::string request_id;
+  std::string label;  // JSON value text: 3.5, "yes"
+  TimeMs ts_ms = 0;   // 0: when it is recorded
+};
+
+struct FeedbackResult {
+  size_t matched = 0;  // feedback records that found their prediction
+  /// Ids of the other records (no logged prediction of that model), at most 100 listed, each
+  /// once, in the order given.
+  std::vector<std::string> unknown;
+  size_t unknown_count = 0;  // matched + unknown_count = the records given
+};
+
+struct LabelledPrediction {
+  PredictionRecord prediction;
+  std::string label;  // JSON value text
+  TimeMs label_ms = 0;
 };
 
 /// The metadata store. Implementations are not thread-safe: one per thread (they are cheap to
@@ -220,7 +290,10 @@ class MetaStore {
   /// The version `alias` of `model` points at.
   virtual Result<int64_t> ResolveAlias(std::string_view model, std::string_view alias) = 0;
   /// Moves (or removes) an alias, appends to its history and to the audit log, in one
-  /// transaction. Returns the move.
+  /// transaction. Returns the move. `change.weight` is kept with the alias (a move without one
+  /// clears it; the audit record's JSON carries it); a weight that is not a finite number in
+  /// 0..1, or one given with a removal, is kInvalidArgument. Every move counts as one, also to
+  /// the same version (AliasChangeCounter grows).
   virtual Result<AliasMove> MoveAlias(const AliasChange& change) = 0;
   /// Every move of `alias` of `model`, oldest first.
   virtual Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
@@ -247,6 +320,49 @@ class MetaStore {
   virtual Result<std::string> StoreId() = 0;
   /// Every artifact digest a version or a run refers to (what `hone gc` keeps).
   virtual Result<std::set<std::string, std::less<>>> ReferencedDigests() = 0;
+  /// Appends a record of the caller's own (the monitoring loop's decisions with their
+  /// evidence) to the audit chain, in one transaction; returns it as stored. `action` and
+  /// `subject` are 1-256 printable ASCII characters, `before` and `after` JSON texts
+  /// (kInvalidArgument otherwise).
+  virtual Result<AuditRecord> AppendAudit(std::string_view action, std::string_view subject,
+                                          std::string_view before_json, std::string_view after_json,
+                                          const Actor& actor) = 0;
+
+  // --- monitoring ---
+  /// Takes lease `name` for `holder` until now + ttl when it is free, expired (expires_ms <=
+  /// now), or already held by `holder` (renewal); returns the lease as it stands afterwards,
+  /// so the caller holds it iff result.holder == holder. Atomic across processes. `name` and
+  /// `holder` are 1-256 printable ASCII characters and ttl > 0 (kInvalidArgument otherwise).
+  virtual Result<Lease> AcquireLease(std::string_view name, std::string_view holder,
+                                     std::chrono::milliseconds ttl) = 0;
+  /// Gives the lease up if `holder` holds it (nothing happens, and no error, otherwise).
+  virtual Result<void> ReleaseLease(std::string_view name, std::string_view holder) = 0;
+
+  /// Appends windows in one transaction (a batch is all or nothing). The model need not be
+  /// registered; kInvalidArgument naming the window's index for a bad name, a version < 1,
+  /// start_ms > end_ms, a count over INT64_MAX or a summary that is not JSON.
+  virtual Result<void> AppendMonitorWindows(std::span<const MonitorWindow> windows) = 0;
+  /// The windows of `query.model` that overlap [since_ms, until_ms], by end_ms (then the order
+  /// they were appended in), oldest first. An unknown model has none.
+  virtual Result<std::vector<MonitorWindow>> ListMonitorWindows(const WindowQuery& query) = 0;
+
+  /// Appends predictions in one transaction, then keeps only the newest `keep_per_model`
+  /// (>= 1) records of each model written to, newest by ts_ms then by the order logged (a
+  /// bounded log). A request id already logged for the model is replaced, label and all; of
+  /// one id given twice in a batch, the later counts. kInvalidArgument naming the record's
+  /// index and id for a bad name, request id, version (< 1) or JSON text.
+  virtual Result<void> LogPredictions(std::span<const PredictionRecord> records,
+                                      size_t keep_per_model) = 0;
+  /// Attaches labels to logged predictions of `model` (a later label for the same id replaces
+  /// the earlier; within one batch the later one counts). One transaction.
+  virtual Result<FeedbackResult> RecordFeedback(std::string_view model,
+                                                std::span<const Feedback> feedback) = 0;
+  /// The labelled predictions that `query` selects (by prediction time), oldest first.
+  virtual Result<std::vector<LabelledPrediction>> ListLabelledPredictions(
+      const WindowQuery& query) = 0;
+  /// How many predictions `query` selects, and how many of them are labelled (query.limit is
+  /// ignored).
+  virtual Result<std::pair<uint64_t, uint64_t>> CountPredictions(const WindowQuery& query) = 0;
 };
 
 /// Whether `name` may name a model or an alias: 1–128 characters of letters, digits, '_', '-'

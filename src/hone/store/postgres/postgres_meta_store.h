@@ -66,6 +66,29 @@ class PostgresMetaStore final : public MetaStore {
   Result<std::optional<AuditHead>> GetAuditHead() override;
   Result<std::string> StoreId() override;
   Result<std::set<std::string, std::less<>>> ReferencedDigests() override;
+  /// Under the store lock, as every other audit record.
+  Result<AuditRecord> AppendAudit(std::string_view action, std::string_view subject,
+                                  std::string_view before_json, std::string_view after_json,
+                                  const Actor& actor) override;
+
+  // postgres_monitor.cc
+  /// One INSERT … ON CONFLICT DO UPDATE … WHERE the lease is expired or the holder's own: the
+  /// row lock it takes makes racing processes see each other's lease.
+  Result<Lease> AcquireLease(std::string_view name, std::string_view holder,
+                             std::chrono::milliseconds ttl) override;
+  Result<void> ReleaseLease(std::string_view name, std::string_view holder) override;
+  /// One multi-row INSERT (arrays unnested): one round trip per batch.
+  Result<void> AppendMonitorWindows(std::span<const MonitorWindow> windows) override;
+  Result<std::vector<MonitorWindow>> ListMonitorWindows(const WindowQuery& query) override;
+  /// One multi-row INSERT … ON CONFLICT (arrays unnested), then one DELETE per model.
+  Result<void> LogPredictions(std::span<const PredictionRecord> records,
+                              size_t keep_per_model) override;
+  /// One UPDATE … FROM unnest(…) RETURNING the ids it matched.
+  Result<FeedbackResult> RecordFeedback(std::string_view model,
+                                        std::span<const Feedback> feedback) override;
+  Result<std::vector<LabelledPrediction>> ListLabelledPredictions(
+      const WindowQuery& query) override;
+  Result<std::pair<uint64_t, uint64_t>> CountPredictions(const WindowQuery& query) override;
 
  private:
   explicit PostgresMetaStore(std::unique_ptr<Connection> conn);

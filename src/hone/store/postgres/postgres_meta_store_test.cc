@@ -16,7 +16,10 @@
 
 #include "hone/core/test_postgres.h"
 #include "hone/store/postgres/connection.h"
+#include "hone/store/postgres/schema.h"
 #include "hone/store/testing/meta_store_conformance.h"
+#include "hone/store/testing/monitor_log_conformance.h"
+#include "hone/store/testing/monitor_store_conformance.h"
 
 // libpqxx 6.4 leaks the result of a BEGIN that fails on a lost connection (in
 // transaction_base::direct_exec, 216 bytes per lost connection); the test that cuts a
@@ -207,14 +210,15 @@ TEST_F(PostgresStoreTest, TablesGoToTheSearchPathSchemaAndReopeningChangesNothin
   }
   const std::string tables =
       "SELECT count(*) FROM pg_tables WHERE schemaname = '" + backend_.schema() + "'";
-  EXPECT_EQ(backend_.Scalar(tables), "11");  // ten of the migration and hone_meta
+  EXPECT_EQ(backend_.Scalar(tables), "14");  // ten of migration 1, three of 2, hone_meta
   EXPECT_EQ(backend_.Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND "
                             "tablename = 'runs'"),
             "0");
   auto again = MustOpen();
   ASSERT_NE(again, nullptr);
-  EXPECT_EQ(backend_.Scalar(tables), "11");
-  EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(backend_.Scalar(tables), "14");
+  EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"),
+            std::to_string(SchemaVersion()));
   auto run = again->GetRun(run_id);
   ASSERT_TRUE(run) << run.error().message();
   EXPECT_EQ(run->start.command, "train");
@@ -227,9 +231,36 @@ TEST_F(PostgresStoreTest, NewerSchemaVersionIsRefused) {
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code(), ErrorCode::kUnsupported);
   EXPECT_THAT(store.error().message(),
-              HasSubstr("has schema version 999; this hone knows versions up to 1: use a newer "
-                        "hone"));
+              HasSubstr("has schema version 999; this hone knows versions up to " +
+                        std::to_string(SchemaVersion()) + ": use a newer hone"));
   EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"), "999");
+}
+
+// A store written by a hone that knew only migration 1 is brought up to date on opening, and
+// what it held reads as before: aliases without weights.
+TEST_F(PostgresStoreTest, VersionOneStoreIsMigratedKeepingWhatItHeld) {
+  ASSERT_TRUE(backend_.Admin(
+      "CREATE TABLE hone_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" +
+      std::string(Migrations()[0]) +
+      "INSERT INTO hone_meta VALUES ('schema_version', '1'); "
+      "INSERT INTO models VALUES ('churn', 1, 1); "
+      "INSERT INTO versions (model, version, bundle_digest, params, metrics, description, "
+      "created_ms, created_by) VALUES ('churn', 1, 'd', '{}', '{}', '', 1, 't'); "
+      "INSERT INTO aliases VALUES ('churn', 'production', 1)"));
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"),
+            std::to_string(SchemaVersion()));
+  auto model = store->GetModel("churn");
+  ASSERT_TRUE(model) << model.error().message();
+  EXPECT_EQ(model->aliases.at("production"), 1);
+  EXPECT_TRUE(model->alias_weights.empty());
+  auto canary = store->MoveAlias({.model = "churn", .alias = "canary", .to = 1, .weight = 0.2});
+  ASSERT_TRUE(canary) << canary.error().message();
+  EXPECT_EQ(store->GetModel("churn").value().alias_weights.at("canary"), 0.2);
+  auto lease = store->AcquireLease("watch-churn", "me", std::chrono::seconds(1));
+  ASSERT_TRUE(lease) << lease.error().message();
+  EXPECT_EQ(lease->holder, "me");
 }
 
 TEST_F(PostgresStoreTest, SharedDatabaseIsFineButNotATableOfTheSameName) {
@@ -258,7 +289,8 @@ TEST_F(PostgresStoreTest, ProcessesMigratingAtOnceMigrateOnce) {
   });
   EXPECT_EQ(ok, kProcesses);
   EXPECT_EQ(backend_.Scalar("SELECT count(*) FROM runs"), std::to_string(kProcesses));
-  EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"),
+            std::to_string(SchemaVersion()));
 }
 
 TEST_F(PostgresStoreTest, AmbiguousPrefixNamesTheMatches) {
@@ -383,4 +415,6 @@ TEST_F(PostgresStoreTest, MissingSchemaIsAClearError) {
 
 namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MetaStoreConformance, postgres::PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorStoreConformance, postgres::PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorLogConformance, postgres::PostgresBackend);
 }  // namespace hone::store::testing

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hone/store/audit.h"
+#include "hone/store/monitor_fields.h"
 #include "hone/store/postgres/connection.h"
 #include "hone/store/postgres/postgres_meta_store.h"
 #include "hone/store/postgres/queries.h"
@@ -48,23 +49,27 @@ constexpr Statement kUpsertModel{"upsert_model",
                                  "= excluded.latest_version"};
 constexpr Statement kAliasTarget{"alias_target",
                                  "SELECT version FROM aliases WHERE model = $1 AND alias = $2"};
+constexpr Statement kAliasState{
+    "alias_state", "SELECT version, weight FROM aliases WHERE model = $1 AND alias = $2"};
 constexpr Statement kAliasesOf{"aliases_of",
-                               "SELECT alias, version FROM aliases WHERE model = $1 "
+                               "SELECT alias, version, weight FROM aliases WHERE model = $1 "
                                "ORDER BY alias"};
-constexpr Statement kAllAliases{"all_aliases", "SELECT model, alias, version FROM aliases"};
-constexpr Statement kUpsertAlias{"upsert_alias",
-                                 "INSERT INTO aliases (model, alias, version) VALUES ($1, $2, "
-                                 "$3) ON CONFLICT (model, alias) DO UPDATE SET version = "
-                                 "excluded.version"};
+constexpr Statement kAllAliases{"all_aliases", "SELECT model, alias, version, weight FROM aliases"};
+// Weights travel as text (DoubleText): exact, whatever libpqxx's own formatting of a double.
+constexpr Statement kUpsertAlias{
+    "upsert_alias",
+    "INSERT INTO aliases (model, alias, version, weight) VALUES ($1, $2, $3, "
+    "$4::double precision) ON CONFLICT (model, alias) DO UPDATE SET version = "
+    "excluded.version, weight = excluded.weight"};
 constexpr Statement kDeleteAlias{"delete_alias",
                                  "DELETE FROM aliases WHERE model = $1 AND alias = $2"};
 constexpr Statement kInsertMove{"insert_move",
                                 "INSERT INTO alias_history (model, alias, from_version, "
-                                "to_version, action, ts_ms, actor) VALUES ($1, $2, $3, $4, $5, "
-                                "$6, $7) RETURNING id"};
+                                "to_version, action, ts_ms, actor, weight) VALUES ($1, $2, $3, "
+                                "$4, $5, $6, $7, $8::double precision) RETURNING id"};
 constexpr Statement kMoves{"moves",
-                           "SELECT id, from_version, to_version, action, ts_ms, actor FROM "
-                           "alias_history WHERE model = $1 AND alias = $2 ORDER BY id"};
+                           "SELECT id, from_version, to_version, action, ts_ms, actor, weight "
+                           "FROM alias_history WHERE model = $1 AND alias = $2 ORDER BY id"};
 // Delivered to every listener when the transaction commits (not at all when it rolls back).
 constexpr Statement kNotifyAliasMoved{
     "notify_alias_moved", "SELECT pg_notify('hone_alias_moved', coalesce(current_schema(), ''))"};
@@ -109,11 +114,23 @@ Result<ModelVersion> ReadVersion(const pqxx::row& row) {
   return v;
 }
 
+std::optional<double> OptDouble(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return Double(field);
+}
+
+std::optional<std::string> WeightText(std::optional<double> weight) {
+  if (!weight) return std::nullopt;
+  return DoubleText(*weight);
+}
+
 /// The model's row, or kNotFound naming (some of) the models there are.
 Result<Model> RequireModel(Tx& tx, std::string_view model) {
   HONE_TRY(CheckName("model", model));
   const pqxx::result found = Exec(tx, kModel, std::string(model));
-  if (!found.empty()) return Model{Text(found[0][0]), Int(found[0][1]), Int(found[0][2]), {}};
+  if (!found.empty()) {
+    return Model{Text(found[0][0]), Int(found[0][1]), Int(found[0][2]), {}, {}};
+  }
   std::vector<std::string> known;
   for (const pqxx::row& row : Exec(tx, kSomeModelNames)) known.push_back(Text(row[0]));
   return Fail(UnknownModel(model, known));
@@ -125,10 +142,14 @@ std::optional<int64_t> AliasTarget(Tx& tx, std::string_view model, std::string_v
   return Int(found[0][0]);
 }
 
-std::map<std::string, int64_t> AliasesOf(Tx& tx, std::string_view model) {
+/// The aliases of `model` (alias → version); the weights of those that carry one go to
+/// `weights` when it is given.
+std::map<std::string, int64_t> AliasesOf(Tx& tx, std::string_view model,
+                                         std::map<std::string, double>* weights = nullptr) {
   std::map<std::string, int64_t> aliases;
   for (const pqxx::row& row : Exec(tx, kAliasesOf, std::string(model))) {
     aliases.emplace(Text(row[0]), Int(row[1]));
+    if (weights != nullptr && !row[2].is_null()) weights->emplace(Text(row[0]), Double(row[2]));
   }
   return aliases;
 }
@@ -152,9 +173,9 @@ Result<ModelVersion> VersionOf(Tx& tx, std::string_view model, int64_t version) 
   return v;
 }
 
-/// Appends a record to the chain. The caller holds the store lock, so max(seq) + 1 is free
-/// and the previous hash is the head's.
-void AppendAudit(Tx& tx, AuditRecord r) {
+/// Appends a record to the chain; returns it as stored. The caller holds the store lock, so
+/// max(seq) + 1 is free and the previous hash is the head's.
+AuditRecord ChainAudit(Tx& tx, AuditRecord r) {
   r.seq = 1;
   r.prev_hash = std::string(kAuditGenesis);
   const pqxx::result last = Exec(tx, kLastAudit);
@@ -166,6 +187,7 @@ void AppendAudit(Tx& tx, AuditRecord r) {
   Exec(tx, kInsertAudit, r.seq, r.ts_ms, r.actor, r.action, r.subject, r.before, r.after,
        r.prev_hash, r.hash);
   Exec(tx, kSetAuditHead, FormatAuditHead({r.seq, r.hash}));
+  return r;
 }
 
 }  // namespace
@@ -189,12 +211,12 @@ Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, cons
     Exec(tx, kInsertVersion, v.model, v.version, v.bundle_digest, v.run_id, v.data_digest,
          v.code_commit, v.code_dirty, v.config_digest, EncodeParams(v.params),
          EncodeMetrics(v.metrics), v.parent, v.description, v.created_ms, v.created_by);
-    AppendAudit(tx, AuditRecord{.ts_ms = now,
-                                .actor = actor.name,
-                                .action = "register",
-                                .subject = VersionSubject(v.model, v.version),
-                                .before = "null",
-                                .after = VersionAuditJson(v)});
+    ChainAudit(tx, AuditRecord{.ts_ms = now,
+                               .actor = actor.name,
+                               .action = "register",
+                               .subject = VersionSubject(v.model, v.version),
+                               .before = "null",
+                               .after = VersionAuditJson(v)});
     return v;
   });
 }
@@ -205,11 +227,14 @@ Result<std::vector<Model>> PostgresMetaStore::ListModels() {
     std::map<std::string, size_t, std::less<>> index;
     for (const pqxx::row& row : Exec(tx, kModels)) {
       index.emplace(Text(row[0]), models.size());
-      models.push_back(Model{Text(row[0]), Int(row[1]), Int(row[2]), {}});
+      models.push_back(Model{Text(row[0]), Int(row[1]), Int(row[2]), {}, {}});
     }
     for (const pqxx::row& row : Exec(tx, kAllAliases)) {
       auto it = index.find(Text(row[0]));
-      if (it != index.end()) models[it->second].aliases.emplace(Text(row[1]), Int(row[2]));
+      if (it == index.end()) continue;
+      Model& m = models[it->second];
+      m.aliases.emplace(Text(row[1]), Int(row[2]));
+      if (!row[3].is_null()) m.alias_weights.emplace(Text(row[1]), Double(row[3]));
     }
     return models;
   });
@@ -218,7 +243,7 @@ Result<std::vector<Model>> PostgresMetaStore::ListModels() {
 Result<Model> PostgresMetaStore::GetModel(std::string_view name) {
   return conn_->Read([&](ReadTx& tx) -> Result<Model> {
     HONE_ASSIGN_OR_RETURN(Model m, RequireModel(tx, name));
-    m.aliases = AliasesOf(tx, name);
+    m.aliases = AliasesOf(tx, name, &m.alias_weights);
     return m;
   });
 }
@@ -269,30 +294,36 @@ Result<int64_t> PostgresMetaStore::ResolveAlias(std::string_view model, std::str
 Result<AliasMove> PostgresMetaStore::MoveAlias(const AliasChange& c) {
   HONE_TRY(CheckName("model", c.model));
   HONE_TRY(CheckName("alias", c.alias));
+  HONE_TRY(CheckAliasWeight(c));
   return conn_->Write([&](pqxx::work& tx) -> Result<AliasMove> {
     StoreLock(tx);
     HONE_TRY(RequireModel(tx, c.model));
     if (c.to) HONE_TRY(VersionOf(tx, c.model, *c.to));
-    const std::optional<int64_t> from = AliasTarget(tx, c.model, c.alias);
+    std::optional<int64_t> from;
+    std::optional<double> from_weight;
+    if (const pqxx::result found = Exec(tx, kAliasState, c.model, c.alias); !found.empty()) {
+      from = Int(found[0][0]);
+      from_weight = OptDouble(found[0][1]);
+    }
     if (c.expect && *c.expect != from)
       return Fail(AliasMovedFirst(c.model, c.alias, from, *c.expect));
     if (!c.to && !from) {
       return Fail(UnknownAlias(c.model, c.alias, Names(AliasesOf(tx, c.model))));
     }
-    AliasMove move{0, c.model, c.alias, from, c.to, c.action, NowMs(), c.actor.name};
+    AliasMove move{0, c.model, c.alias, from, c.to, c.action, NowMs(), c.actor.name, c.weight};
     if (c.to) {
-      Exec(tx, kUpsertAlias, c.model, c.alias, *c.to);
+      Exec(tx, kUpsertAlias, c.model, c.alias, *c.to, WeightText(c.weight));
     } else {
       Exec(tx, kDeleteAlias, c.model, c.alias);
     }
     move.id = Int(Exec(tx, kInsertMove, c.model, c.alias, from, c.to, c.action, move.ts_ms,
-                       move.actor)[0][0]);
-    AppendAudit(tx, AuditRecord{.ts_ms = move.ts_ms,
-                                .actor = c.actor.name,
-                                .action = c.action,
-                                .subject = c.model + "@" + c.alias,
-                                .before = AliasAuditJson(from),
-                                .after = AliasAuditJson(c.to)});
+                       move.actor, WeightText(c.weight))[0][0]);
+    ChainAudit(tx, AuditRecord{.ts_ms = move.ts_ms,
+                               .actor = c.actor.name,
+                               .action = c.action,
+                               .subject = c.model + "@" + c.alias,
+                               .before = AliasAuditJson(from, from_weight),
+                               .after = AliasAuditJson(c.to, c.weight)});
     Exec(tx, kNotifyAliasMoved);
     return move;
   });
@@ -329,7 +360,8 @@ Result<std::vector<AliasMove>> PostgresMetaStore::AliasHistory(std::string_view 
     std::vector<AliasMove> moves;
     for (const pqxx::row& row : Exec(tx, kMoves, std::string(model), std::string(alias))) {
       moves.push_back(AliasMove{Int(row[0]), std::string(model), std::string(alias), OptInt(row[1]),
-                                OptInt(row[2]), Text(row[3]), Int(row[4]), Text(row[5])});
+                                OptInt(row[2]), Text(row[3]), Int(row[4]), Text(row[5]),
+                                OptDouble(row[6])});
     }
     return moves;
   });
@@ -348,6 +380,23 @@ Result<std::vector<AuditRecord>> PostgresMetaStore::ListAudit(const AuditQuery& 
                                     Text(row[8])});
     }
     return records;
+  });
+}
+
+Result<AuditRecord> PostgresMetaStore::AppendAudit(std::string_view action,
+                                                   std::string_view subject,
+                                                   std::string_view before_json,
+                                                   std::string_view after_json,
+                                                   const Actor& actor) {
+  HONE_TRY(CheckAuditAppend(action, subject, before_json, after_json));
+  return conn_->Write([&](pqxx::work& tx) -> Result<AuditRecord> {
+    StoreLock(tx);
+    return ChainAudit(tx, AuditRecord{.ts_ms = NowMs(),
+                                      .actor = actor.name,
+                                      .action = std::string(action),
+                                      .subject = std::string(subject),
+                                      .before = std::string(before_json),
+                                      .after = std::string(after_json)});
   });
 }
 

@@ -40,6 +40,16 @@ std::string TextArray(const std::vector<std::string>& values) {
   return out;
 }
 
+std::string IntArray(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (int64_t value : values) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(value);
+  }
+  out += '}';
+  return out;
+}
+
 int64_t SqlCount(size_t n) {
   return static_cast<int64_t>(
       std::min<size_t>(n, static_cast<size_t>(std::numeric_limits<int64_t>::max())));

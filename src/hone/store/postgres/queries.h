@@ -21,6 +21,8 @@ Result<void> RequireRun(pqxx::transaction_base& tx, std::string_view run_id);
 /// A text[] literal ({"a","b\"c"}) for one parameter that carries many values: a batch is one
 /// statement (`unnest($1::text[])`, `= ANY($1::text[])`), not one round trip per value.
 std::string TextArray(const std::vector<std::string>& values);
+/// A bigint[] literal ({1,-2,3}), as TextArray.
+std::string IntArray(const std::vector<int64_t>& values);
 /// Appends one quoted element of a text[] literal to `out`.
 void AppendArrayText(std::string& out, std::string_view value);
 

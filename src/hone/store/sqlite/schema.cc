@@ -8,7 +8,7 @@ namespace hone::store::sqlite {
 namespace {
 
 // Times are milliseconds since the Unix epoch (UTC).
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: runs with their parameters, metrics, tags and artifacts; registered models, their
     // immutable versions, aliases with their history; the hash-chained audit log.
     R"sql(
@@ -105,6 +105,44 @@ CREATE TABLE audit (
   prev_hash TEXT NOT NULL,
   hash      TEXT NOT NULL
 );
+)sql",
+    // 2: what the monitoring loop keeps: a traffic weight with an alias and its moves; leases
+    // (one `hone watch` per model); the windows servers flush; a bounded log of predictions
+    // with the labels that arrive later.
+    R"sql(
+ALTER TABLE aliases ADD COLUMN weight REAL;
+ALTER TABLE alias_history ADD COLUMN weight REAL;
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE monitor_windows (
+  id        INTEGER PRIMARY KEY,
+  model     TEXT NOT NULL,
+  version   INTEGER NOT NULL,
+  start_ms  INTEGER NOT NULL,
+  end_ms    INTEGER NOT NULL,
+  server    TEXT NOT NULL,
+  requests  INTEGER NOT NULL,
+  errors    INTEGER NOT NULL,
+  row_count INTEGER NOT NULL,
+  summary   TEXT NOT NULL
+);
+CREATE INDEX monitor_windows_by_model_end ON monitor_windows (model, end_ms, id);
+CREATE TABLE predictions (
+  id         INTEGER PRIMARY KEY,
+  model      TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  ts_ms      INTEGER NOT NULL,
+  inputs     TEXT NOT NULL,
+  output     TEXT NOT NULL,
+  label      TEXT,
+  label_ms   INTEGER,
+  UNIQUE (model, request_id)
+);
+CREATE INDEX predictions_by_model_time ON predictions (model, ts_ms, id);
 )sql",
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hone/core/test_temp_dir.h"
+#include "hone/store/sqlite/sqlite_meta_store.h"
 
 namespace hone::store::sqlite {
 namespace {
@@ -159,6 +160,39 @@ TEST_F(StoreSchemaTest, ConcurrentOpenersMigrateOnce) {
   auto count = db->Prepare("SELECT count(*) FROM runs");
   ASSERT_TRUE(*count->Step());
   EXPECT_EQ(count->Int(0), 6);
+}
+
+// A store written by a hone that knew only migration 1 is brought up to date on opening, and
+// what it held reads as before: aliases without weights.
+TEST_F(StoreSchemaTest, VersionOneStoreIsMigratedKeepingWhatItHeld) {
+  fs::path path = dir_ / "store.db";
+  {
+    auto db = Database::Open(path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->Exec("CREATE TABLE hone_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+    ASSERT_TRUE(db->Exec(Migrations()[0]));
+    ASSERT_TRUE(db->Exec(
+        "INSERT INTO hone_meta VALUES ('schema_version', '1'); "
+        "INSERT INTO models VALUES ('churn', 1, 1); "
+        "INSERT INTO versions (model, version, bundle_digest, params, metrics, description, "
+        "created_ms, created_by) VALUES ('churn', 1, 'd', '{}', '{}', '', 1, 't'); "
+        "INSERT INTO aliases VALUES ('churn', 'production', 1)"));
+  }
+  auto store = SqliteMetaStore::Open(path, /*must_exist=*/true);
+  ASSERT_TRUE(store) << store.error().message();
+  auto model = (*store)->GetModel("churn");
+  ASSERT_TRUE(model) << model.error().message();
+  EXPECT_EQ(model->aliases.at("production"), 1);
+  EXPECT_TRUE(model->alias_weights.empty());
+  auto canary = (*store)->MoveAlias({.model = "churn", .alias = "canary", .to = 1, .weight = 0.2});
+  ASSERT_TRUE(canary) << canary.error().message();
+  EXPECT_EQ((*store)->GetModel("churn").value().alias_weights.at("canary"), 0.2);
+  auto lease = (*store)->AcquireLease("watch-churn", "me", std::chrono::seconds(1));
+  ASSERT_TRUE(lease) << lease.error().message();
+  EXPECT_EQ(lease->holder, "me");
+  auto raw = Database::Open(path);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(StoredVersion(*raw), SchemaVersion());
 }
 
 }  // namespace

@@ -108,6 +108,9 @@ Statement& Statement::Bind(int index, const std::optional<std::string>& value) {
 Statement& Statement::Bind(int index, std::optional<int64_t> value) {
   return value ? Bind(index, *value) : BindNull(index);
 }
+Statement& Statement::Bind(int index, std::optional<double> value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(stmt_.get(), index);
   return *this;
@@ -149,6 +152,10 @@ std::optional<std::string> Statement::OptText(int column) const {
 std::optional<int64_t> Statement::OptInt(int column) const {
   if (IsNull(column)) return std::nullopt;
   return Int(column);
+}
+std::optional<double> Statement::OptReal(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Real(column);
 }
 
 Result<Transaction> Transaction::Begin(Database& db) {

@@ -78,6 +78,7 @@ class Statement {
   /// Binds NULL when `value` is empty.
   Statement& Bind(int index, const std::optional<std::string>& value);
   Statement& Bind(int index, std::optional<int64_t> value);
+  Statement& Bind(int index, std::optional<double> value);
   Statement& BindNull(int index);
   /// True while a row is available; false when done. A failure is an Error.
   Result<bool> Step();
@@ -92,6 +93,7 @@ class Statement {
   bool IsNull(int column) const;
   std::optional<std::string> OptText(int column) const;
   std::optional<int64_t> OptInt(int column) const;
+  std::optional<double> OptReal(int column) const;
 
  private:
   friend class Database;

@@ -52,14 +52,35 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::optional<AuditHead>> GetAuditHead() override;
   Result<std::string> StoreId() override;
   Result<std::set<std::string, std::less<>>> ReferencedDigests() override;
+  Result<AuditRecord> AppendAudit(std::string_view action, std::string_view subject,
+                                  std::string_view before_json, std::string_view after_json,
+                                  const Actor& actor) override;
+
+  // sqlite_monitor.cc
+  /// One BEGIN IMMEDIATE transaction: read the lease, take it if free, expired or ours.
+  Result<Lease> AcquireLease(std::string_view name, std::string_view holder,
+                             std::chrono::milliseconds ttl) override;
+  Result<void> ReleaseLease(std::string_view name, std::string_view holder) override;
+  Result<void> AppendMonitorWindows(std::span<const MonitorWindow> windows) override;
+  Result<std::vector<MonitorWindow>> ListMonitorWindows(const WindowQuery& query) override;
+  Result<void> LogPredictions(std::span<const PredictionRecord> records,
+                              size_t keep_per_model) override;
+  Result<FeedbackResult> RecordFeedback(std::string_view model,
+                                        std::span<const Feedback> feedback) override;
+  Result<std::vector<LabelledPrediction>> ListLabelledPredictions(
+      const WindowQuery& query) override;
+  Result<std::pair<uint64_t, uint64_t>> CountPredictions(const WindowQuery& query) override;
 
  private:
   explicit SqliteMetaStore(Database db) : db_(std::move(db)) {}
 
   Result<void> RequireRun(std::string_view run_id);
   Result<void> RequireModel(std::string_view model);
-  Result<void> AppendAudit(const Actor& actor, std::string_view action, std::string subject,
-                           std::string before, std::string after, TimeMs ts_ms);
+  /// Appends a record to the audit chain and moves the head; the caller's transaction holds
+  /// the write lock.
+  Result<AuditRecord> AppendAuditRecord(const Actor& actor, std::string_view action,
+                                        std::string subject, std::string before, std::string after,
+                                        TimeMs ts_ms);
   Result<std::optional<int64_t>> AliasTarget(std::string_view model, std::string_view alias);
   Result<std::vector<std::string>> AliasNames(std::string_view model);
   Result<void> FillRunDetails(Run& run, bool all_metrics);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "hone/store/testing/meta_store_conformance.h"
+#include "hone/store/testing/monitor_log_conformance.h"
+#include "hone/store/testing/monitor_store_conformance.h"
 
 namespace hone::store::sqlite {
 namespace {
@@ -36,4 +38,6 @@ struct SqliteBackend {
 
 namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MetaStoreConformance, sqlite::SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MonitorStoreConformance, sqlite::SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MonitorLogConformance, sqlite::SqliteBackend);
 }  // namespace hone::store::testing

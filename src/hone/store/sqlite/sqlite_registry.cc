@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "hone/store/audit.h"
+#include "hone/store/monitor_fields.h"
 #include "hone/store/sqlite/sqlite_meta_store.h"
 #include "hone/store/store_errors.h"
 #include "hone/store/version_fields.h"
@@ -76,9 +77,9 @@ Result<std::vector<std::string>> SqliteMetaStore::AliasNames(std::string_view mo
   return names;
 }
 
-Result<void> SqliteMetaStore::AppendAudit(const Actor& actor, std::string_view action,
-                                          std::string subject, std::string before,
-                                          std::string after, TimeMs ts_ms) {
+Result<AuditRecord> SqliteMetaStore::AppendAuditRecord(const Actor& actor, std::string_view action,
+                                                       std::string subject, std::string before,
+                                                       std::string after, TimeMs ts_ms) {
   AuditRecord r;
   r.prev_hash = std::string(kAuditGenesis);
   {
@@ -107,7 +108,8 @@ Result<void> SqliteMetaStore::AppendAudit(const Actor& actor, std::string_view a
   HONE_ASSIGN_OR_RETURN(
       auto head,
       db_.Cached("INSERT OR REPLACE INTO hone_meta (key, value) VALUES ('audit_head', ?)"));
-  return head->Bind(1, FormatAuditHead({r.seq, r.hash})).Run();
+  HONE_TRY(head->Bind(1, FormatAuditHead({r.seq, r.hash})).Run());
+  return r;
 }
 
 Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const Actor& actor) {
@@ -152,8 +154,8 @@ Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const 
     s->Bind(11, v.parent).Bind(12, v.description).Bind(13, v.created_ms).Bind(14, v.created_by);
     HONE_TRY(s->Run());
   }
-  HONE_TRY(AppendAudit(actor, "register", VersionSubject(v.model, v.version), "null",
-                       VersionAuditJson(v), now));
+  HONE_TRY(AppendAuditRecord(actor, "register", VersionSubject(v.model, v.version), "null",
+                             VersionAuditJson(v), now));
   HONE_TRY(tx.Commit());
   return v;
 }
@@ -166,17 +168,19 @@ Result<std::vector<Model>> SqliteMetaStore::ListModels() {
     while (true) {
       HONE_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      models.push_back(Model{s->Text(0), s->Int(1), s->Int(2), {}});
+      models.push_back(Model{s->Text(0), s->Int(1), s->Int(2), {}, {}});
     }
   }
-  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT model, alias, version FROM aliases"));
+  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT model, alias, version, weight FROM aliases"));
   while (true) {
     HONE_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
     const std::string name = s->Text(0);
     auto it = std::lower_bound(models.begin(), models.end(), name,
                                [](const Model& m, const std::string& n) { return m.name < n; });
-    if (it != models.end() && it->name == name) it->aliases[s->Text(1)] = s->Int(2);
+    if (it == models.end() || it->name != name) continue;
+    it->aliases[s->Text(1)] = s->Int(2);
+    if (!s->IsNull(3)) it->alias_weights[s->Text(1)] = s->Real(3);
   }
   return models;
 }
@@ -188,14 +192,16 @@ Result<Model> SqliteMetaStore::GetModel(std::string_view name) {
     HONE_ASSIGN_OR_RETURN(
         auto s, db_.Cached("SELECT name, created_ms, latest_version FROM models WHERE name = ?"));
     HONE_TRY(s->Bind(1, name).Step());
-    m = Model{s->Text(0), s->Int(1), s->Int(2), {}};
+    m = Model{s->Text(0), s->Int(1), s->Int(2), {}, {}};
   }
-  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT alias, version FROM aliases WHERE model = ?"));
+  HONE_ASSIGN_OR_RETURN(auto s,
+                        db_.Cached("SELECT alias, version, weight FROM aliases WHERE model = ?"));
   s->Bind(1, name);
   while (true) {
     HONE_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
     m.aliases[s->Text(0)] = s->Int(1);
+    if (!s->IsNull(2)) m.alias_weights[s->Text(0)] = s->Real(2);
   }
   return m;
 }
@@ -275,35 +281,47 @@ Result<int64_t> SqliteMetaStore::ResolveAlias(std::string_view model, std::strin
 Result<AliasMove> SqliteMetaStore::MoveAlias(const AliasChange& c) {
   HONE_TRY(CheckName("model", c.model));
   HONE_TRY(CheckName("alias", c.alias));
+  HONE_TRY(CheckAliasWeight(c));
   HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   HONE_TRY(RequireModel(c.model));
   if (c.to) HONE_TRY(GetVersion(c.model, *c.to));
-  HONE_ASSIGN_OR_RETURN(std::optional<int64_t> from, AliasTarget(c.model, c.alias));
+  std::optional<int64_t> from;
+  std::optional<double> from_weight;
+  {
+    HONE_ASSIGN_OR_RETURN(
+        auto s, db_.Cached("SELECT version, weight FROM aliases WHERE model = ? AND alias = ?"));
+    HONE_ASSIGN_OR_RETURN(bool found, s->Bind(1, c.model).Bind(2, c.alias).Step());
+    if (found) {
+      from = s->Int(0);
+      from_weight = s->OptReal(1);
+    }
+  }
   if (c.expect && *c.expect != from)
     return Fail(AliasMovedFirst(c.model, c.alias, from, *c.expect));
   if (!c.to && !from) {
     HONE_ASSIGN_OR_RETURN(std::vector<std::string> known, AliasNames(c.model));
     return Fail(UnknownAlias(c.model, c.alias, known));
   }
-  AliasMove move{0, c.model, c.alias, from, c.to, c.action, NowMs(), c.actor.name};
+  AliasMove move{0, c.model, c.alias, from, c.to, c.action, NowMs(), c.actor.name, c.weight};
   if (c.to) {
     HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("INSERT OR REPLACE INTO aliases (model, alias, "
-                                             "version) VALUES (?, ?, ?)"));
-    HONE_TRY(s->Bind(1, c.model).Bind(2, c.alias).Bind(3, *c.to).Run());
+                                             "version, weight) VALUES (?, ?, ?, ?)"));
+    HONE_TRY(s->Bind(1, c.model).Bind(2, c.alias).Bind(3, *c.to).Bind(4, c.weight).Run());
   } else {
     HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("DELETE FROM aliases WHERE model = ? AND alias = ?"));
     HONE_TRY(s->Bind(1, c.model).Bind(2, c.alias).Run());
   }
   {
     HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("INSERT INTO alias_history (model, alias, "
-                                             "from_version, to_version, action, ts_ms, actor) "
-                                             "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                                             "from_version, to_version, action, ts_ms, actor, "
+                                             "weight) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     s->Bind(1, c.model).Bind(2, c.alias).Bind(3, from).Bind(4, c.to).Bind(5, c.action);
-    HONE_TRY(s->Bind(6, move.ts_ms).Bind(7, move.actor).Run());
+    HONE_TRY(s->Bind(6, move.ts_ms).Bind(7, move.actor).Bind(8, c.weight).Run());
     move.id = db_.LastInsertRowId();
   }
-  HONE_TRY(AppendAudit(c.actor, c.action, c.model + "@" + c.alias, AliasAuditJson(from),
-                       AliasAuditJson(c.to), move.ts_ms));
+  HONE_TRY(AppendAuditRecord(c.actor, c.action, c.model + "@" + c.alias,
+                             AliasAuditJson(from, from_weight), AliasAuditJson(c.to, c.weight),
+                             move.ts_ms));
   HONE_TRY(tx.Commit());
   return move;
 }
@@ -312,15 +330,15 @@ Result<std::vector<AliasMove>> SqliteMetaStore::AliasHistory(std::string_view mo
                                                              std::string_view alias) {
   HONE_TRY(RequireModel(model));
   HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT id, from_version, to_version, action, ts_ms, "
-                                           "actor FROM alias_history WHERE model = ? AND "
-                                           "alias = ? ORDER BY id"));
+                                           "actor, weight FROM alias_history WHERE model = ? "
+                                           "AND alias = ? ORDER BY id"));
   s->Bind(1, model).Bind(2, alias);
   std::vector<AliasMove> moves;
   while (true) {
     HONE_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
     moves.push_back(AliasMove{s->Int(0), std::string(model), std::string(alias), s->OptInt(1),
-                              s->OptInt(2), s->Text(3), s->Int(4), s->Text(5)});
+                              s->OptInt(2), s->Text(3), s->Int(4), s->Text(5), s->OptReal(6)});
   }
   return moves;
 }
@@ -352,6 +370,18 @@ Result<std::vector<AuditRecord>> SqliteMetaStore::ListAudit(const AuditQuery& qu
                                   s->Text(5), s->Text(6), s->Text(7), s->Text(8)});
   }
   return records;
+}
+
+Result<AuditRecord> SqliteMetaStore::AppendAudit(std::string_view action, std::string_view subject,
+                                                 std::string_view before_json,
+                                                 std::string_view after_json, const Actor& actor) {
+  HONE_TRY(CheckAuditAppend(action, subject, before_json, after_json));
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  HONE_ASSIGN_OR_RETURN(AuditRecord record, AppendAuditRecord(actor, action, std::string(subject),
+                                                              std::string(before_json),
+                                                              std::string(after_json), NowMs()));
+  HONE_TRY(tx.Commit());
+  return record;
 }
 
 Result<std::optional<AuditHead>> SqliteMetaStore::GetAuditHead() {
