@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {
     "model",  "data",  "target", "task",     "ignore", "split",     "test_size", "seed",
-    "checks", "train", "search", "evaluate", "gates",  "bootstrap", "promote",   "executor"};
+    "checks", "train", "search", "evaluate", "gates",  "bootstrap", "promote",   "executor", "watch"};
 constexpr std::string_view kDataKeys[] = {"path", "glob", "sql", "snapshot"};
 constexpr std::string_view kSqlKeys[] = {"url", "query"};
 constexpr std::string_view kSplitKeys[] = {"method", "column", "test_size", "seed"};
@@ -205,6 +205,9 @@ Result<Spec> ReadSpec(const Context& cx, const YAML::Node& root, Spec spec) {
   }
   if (const Value* p = top.Find("promote")) {
     HONE_ASSIGN_OR_RETURN(spec.promote, ReadPromote(cx, *p));
+  }
+  if (const Value* w = top.Find("watch")) {
+    HONE_ASSIGN_OR_RETURN(spec.watch, ReadWatch(cx, *w));
   }
   if (const Value* e = top.Find("executor")) {
     HONE_ASSIGN_OR_RETURN(spec.executor, Text(cx, *e));

@@ -20,6 +20,7 @@
 #include "hone/learn/search.h"
 #include "hone/learn/task.h"
 #include "hone/learn/training.h"
+#include "hone/pipeline/watch_spec.h"
 
 namespace hone::pipeline {
 
@@ -86,6 +87,8 @@ struct Spec {
   PromoteSpec promote;
   /// "local" (issue 7 adds "slurm").
   std::string executor = "local";
+  /// `watch:`: what `hone watch` does for this model; absent: the defaults of watch_spec.h.
+  std::optional<WatchSpec> watch;
 
   /// The spec as normalised JSON (defaults filled in, paths as written): what --dry-run shows
   /// and what the stage keys digest, so a change of comments or key order changes nothing.

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "hone/pipeline/spec.h"
+#include "hone/pipeline/spec_sections.h"
 
 namespace hone::pipeline {
 namespace {
@@ -92,7 +93,7 @@ nlohmann::json Spec::ToJson() const {
   }
   // `file`, `dir` and the `where`/`text` of checks and gates say where things are written,
   // not what they are: they stay out, so that moving the file or a comment changes nothing.
-  return {
+  json out = {
       {"model", model},
       {"data",
        {{"kind", DataKindName(data.kind)},
@@ -124,6 +125,8 @@ nlohmann::json Spec::ToJson() const {
       {"promote", {{"alias", promote.alias}, {"enabled", promote.enabled}}},
       {"executor", executor},
   };
+  if (watch) out["watch"] = spec_internal::WatchJson(*watch);
+  return out;
 }
 
 }  // namespace hone::pipeline

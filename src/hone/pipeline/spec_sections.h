@@ -30,6 +30,12 @@ Result<std::vector<gate::MetricGate>> ReadGates(const Context& cx, const Value& 
 /// `bootstrap:` (spec_gates.cc); `seed` is the spec's, the default.
 Result<gate::BootstrapOptions> ReadBootstrap(const Context& cx, const Value& v, uint64_t seed);
 
+/// `watch:` (spec_watch.cc): triggers, release and the loop's timing.
+Result<WatchSpec> ReadWatch(const Context& cx, const Value& v);
+nlohmann::json WatchJson(const WatchSpec& watch);
+/// Whether `schedule` is valid cron syntax (the error says what is wrong).
+Result<void> CheckSchedule(std::string_view schedule);
+
 }  // namespace hone::pipeline::spec_internal
 
 #endif  // HONE_PIPELINE_SPEC_SECTIONS_H_

@@ -53,8 +53,12 @@ StageKeys ComputeStageKeys(const Spec& spec, std::string_view data_digest,
   }
   StageKeys keys;
   keys.train = core::Sha256Hex(train.dump());
+  // How `hone watch` releases versions is not an input of training: changing it must not make
+  // the work done so far look new.
+  nlohmann::json spec_json = spec.ToJson();
+  spec_json.erase("watch");
   keys.input =
-      core::Sha256Hex(nlohmann::json{{"train", keys.train}, {"spec", spec.ToJson()}}.dump());
+      core::Sha256Hex(nlohmann::json{{"train", keys.train}, {"spec", std::move(spec_json)}}.dump());
   return keys;
 }
 
