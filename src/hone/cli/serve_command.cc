@@ -5,12 +5,16 @@
 #include <fstream>
 #include <memory>
 
+#include <unistd.h>
+
 #include "hone/cli/commands.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
 #include "hone/core/log.h"
+#include "hone/registry/code_state.h"
 #include "hone/serve/http_server.h"
 #include "hone/serve/model_manager.h"
+#include "hone/serve/monitoring.h"
 #include "hone/serve/registry_source.h"
 #include "hone/serve/service.h"
 
@@ -29,6 +33,10 @@ struct ServeFlags {
   int64_t drain_timeout_ms = 10000;
   size_t warmup_rows = 16;
   std::string port_file;
+  int64_t monitor_interval_ms = 5000;
+  double log_share = 1.0;
+  size_t keep_predictions = 200000;
+  size_t shadow_queue = 1024;
 };
 
 // Writes the port atomically, so a script polling for the file never reads half of it.
@@ -74,8 +82,19 @@ int RunServe(Io& io, ServeFlags f) {
       });
   if (!source) return ReportError(io, "serve", source.error(), false);
 
-  serve::InferenceService service(serve::ServiceOptions{.limits = {.max_rows = f.max_rows}},
-                                  manager);
+  serve::MonitoringOptions monitoring;
+  monitoring.interval = std::chrono::milliseconds(f.monitor_interval_ms);
+  monitoring.log_share = f.log_share;
+  monitoring.keep_predictions = f.keep_predictions;
+  monitoring.server = registry::HostName() + ":" + std::to_string(::getpid());
+  // Declared before the service so that it outlives it: its destructor writes the last window.
+  serve::ServeMonitor monitor(monitoring, manager, open);
+  serve::InferenceService service(
+      serve::ServiceOptions{.limits = {.max_rows = f.max_rows},
+                            .shadow = {.queue_capacity = f.shadow_queue}},
+      manager);
+  service.set_monitor(&monitor);
+  monitor.Start();
   f.http.request_timeout = std::chrono::milliseconds(f.request_timeout_ms);
   f.http.idle_timeout = std::chrono::milliseconds(f.idle_timeout_ms);
   f.http.drain_timeout = std::chrono::milliseconds(f.drain_timeout_ms);
@@ -116,8 +135,10 @@ Action AddServeCommand(CLI::App& app) {
   auto f = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand(
       "serve",
-      "Serve every model's production (and canary) version over HTTP: Open Inference Protocol "
-      "v2, MLflow /invocations, Prometheus /metrics; follows the registry and hot-swaps");
+      "Serve every model's production version (with its canary share and shadow copy) over "
+      "HTTP: Open Inference Protocol v2, MLflow /invocations, feedback, Prometheus /metrics; "
+      "follows the registry and hot-swaps; writes monitoring windows and a prediction log to "
+      "the store");
   AddStoreFlags(cmd, f->store);
   cmd->add_option("--host", f->http.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", f->http.port, "Port to listen on (0: any free port)")
@@ -160,6 +181,22 @@ Action AddServeCommand(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
   cmd->add_option("--warmup-rows", f->warmup_rows,
                   "Predictions made with each version before it takes traffic")
+      ->capture_default_str();
+  cmd->add_option("--monitor-interval-ms", f->monitor_interval_ms,
+                  "How often monitoring windows and logged predictions are written to the store")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{100}, int64_t{3600000}));
+  cmd->add_option("--log-share", f->log_share,
+                  "Share of requests whose rows go to the prediction log that feedback joins (0: "
+                  "none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--keep-predictions", f->keep_predictions,
+                  "Newest logged predictions kept per model in the store")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1000000000}));
+  cmd->add_option("--shadow-queue", f->shadow_queue,
+                  "Request copies waiting for a shadow version; more are dropped")
       ->capture_default_str();
   return [f](Io& io) { return RunServe(io, *f); };
 }

@@ -163,5 +163,98 @@ TEST(HotSwapTest, FiftyPromotionsUnderLoadDropNothing) {
   fs::remove_all(dir);
 }
 
+// Canary weights and versions change under load, through SetAspiredVersions as the registry
+// source would call it: no request fails, and every answer comes from the version its alias
+// could point at.
+TEST(HotSwapTest, CanaryWeightsChangeUnderLoadDropNothing) {
+  auto loader = std::make_unique<testing::MemoryLoader>();
+  const learn::Bundle bundle = testing::TrainHouses("price", "gbdt");
+  for (int v = 1; v <= 4; ++v) loader->Add("houses", v, bundle);
+  ModelManager manager(ManagerOptions{}, std::move(loader));
+  auto aspire = [&](int64_t canary, double weight) {
+    manager.SetAspiredVersions({{"houses", 1, {"production"}},
+                                {"houses", canary, {"canary"}, {{"canary", weight}}},
+                                {"houses", 4, {"shadow"}}});
+  };
+  aspire(2, 0.0);
+  ASSERT_TRUE(manager.WaitIdle(std::chrono::seconds(30)));
+  InferenceService service(ServiceOptions{}, manager);
+  auto server =
+      HttpServer::Start({.port = 0, .threads = 2},
+                        [&](const HttpRequest& q, HttpResponse& r) { service.Handle(q, r); });
+  ASSERT_TRUE(server) << server.error().message();
+  const uint16_t port = (*server)->port();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0}, production{0}, canary{0};
+  std::mutex mu;
+  std::string first_failure;
+  const std::string body = R"({"inputs": [
+      {"name": "size", "shape": [1], "datatype": "FP32", "data": [120.5]},
+      {"name": "district", "shape": [1], "datatype": "BYTES", "data": ["south"]}]})";
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      testing::HttpClient client(port);
+      for (int i = 0; !stop.load(); ++i) {
+        // Half the clients send keys, half none.
+        const std::string target =
+            "/v2/models/houses/infer" + (c % 2 ? "?key=u" + std::to_string(i % 50) : "");
+        auto r = client.Send("POST", target, body);
+        std::string problem;
+        if (!r) {
+          problem = "no response";
+        } else if (r->status != 200) {
+          problem = "status " + std::to_string(r->status) + ": " + r->body;
+        } else {
+          const std::string alias = r->header("x-hone-alias");
+          const std::string version = r->header("x-hone-model-version");
+          if (alias == "production" && version == "1") {
+            production.fetch_add(1);
+          } else if (alias == "canary" && (version == "2" || version == "3")) {
+            canary.fetch_add(1);
+          } else {
+            problem = "alias '" + alias + "' answered by version " + version;
+          }
+        }
+        if (!problem.empty()) {
+          failures.fetch_add(1);
+          std::lock_guard lock(mu);
+          if (first_failure.empty()) first_failure = problem;
+        }
+      }
+    });
+  }
+  // 40 changes of weight, and of canary version every 10, 20 ms apart.
+  const double weights[] = {0.0, 0.25, 0.5, 1.0, 0.1, 0.75, 0.0, 0.3};
+  for (int i = 0; i < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    aspire(i / 10 % 2 ? 3 : 2, weights[i % 8]);
+  }
+  aspire(3, 1.0);
+  ASSERT_TRUE(manager.WaitIdle(std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  stop = true;
+  for (auto& t : clients) t.join();
+  // Once the last set is published, everything goes to the canary.
+  testing::HttpClient client(port);
+  auto last = client.Send("POST", "/v2/models/houses/infer", body);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->header("x-hone-alias"), "canary");
+  EXPECT_EQ(last->header("x-hone-model-version"), "3");
+  (*server)->Stop();
+
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  std::printf("%d answers from production, %d from the canary\n", production.load(), canary.load());
+  EXPECT_GT(production.load(), 0);
+  EXPECT_GT(canary.load(), 0);
+  // The shadow saw copies of production's answers, off the response path.
+  ASSERT_TRUE(service.shadow().WaitIdle(std::chrono::seconds(30)));
+  auto routes = manager.Routes();
+  const Servable& shadow = *routes->models.at("houses").versions.at(4);
+  EXPECT_EQ(shadow.stats.requests(StatusSlot(200)) + service.shadow().dropped(),
+            static_cast<uint64_t>(production.load()));
+}
+
 }  // namespace
 }  // namespace hone::serve

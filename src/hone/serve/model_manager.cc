@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <utility>
 
 #include "hone/core/log.h"
+#include "hone/serve/monitoring.h"
 
 namespace hone::serve {
 namespace {
@@ -40,13 +42,19 @@ bool SameRoutes(const RoutingTable& a, const RoutingTable& b) {
     if (ia->first != ib->first) return false;
     const ModelRoutes& x = ia->second;
     const ModelRoutes& y = ib->second;
-    if (x.default_version != y.default_version || x.versions != y.versions ||
+    if (x.default_version != y.default_version || x.default_alias != y.default_alias ||
+        x.canary != y.canary || x.canary_alias != y.canary_alias ||
+        x.canary_weight != y.canary_weight || x.shadow != y.shadow ||
+        x.shadow_reads_default_rows != y.shadow_reads_default_rows || x.versions != y.versions ||
         x.aliases != y.aliases || !SameStates(x.states, y.states)) {
       return false;
     }
   }
   return true;
 }
+
+/// A registry weight as a share: within [0, 1], and 0 for NaN.
+double Share(double weight) { return std::isnan(weight) ? 0.0 : std::clamp(weight, 0.0, 1.0); }
 
 /// Never reused, so a thread's cache entry of a destroyed manager matches no later one.
 std::atomic<uint64_t> next_manager_id{1};
@@ -139,6 +147,9 @@ bool ModelManager::Impl::Reconcile(const std::vector<AspiredVersion>& set, uint6
     if (Interrupted(seq)) return false;
     auto loaded = loader->Load(a.model, a.version);
     if (loaded && *loaded) {
+      if (!(*loaded)->window) {
+        (*loaded)->window = MakeWindowAccumulator((*loaded)->loaded.bundle, Name(key));
+      }
       available[key] = std::move(*loaded);
       stats.loads.fetch_add(1);
     } else {
@@ -158,6 +169,7 @@ void ModelManager::Impl::Publish(const std::vector<AspiredVersion>& set) {
   struct Wanted {
     std::map<int64_t, std::vector<std::string>> versions;
     std::map<std::string, int64_t, std::less<>> aliases;
+    std::map<std::string, double, std::less<>> weights;
     bool settled = true;
   };
   std::map<std::string, Wanted, std::less<>> wanted;
@@ -165,7 +177,12 @@ void ModelManager::Impl::Publish(const std::vector<AspiredVersion>& set) {
     Wanted& w = wanted[a.model];
     auto& aliases = w.versions[a.version];
     aliases.insert(aliases.end(), a.aliases.begin(), a.aliases.end());
-    for (const std::string& alias : a.aliases) w.aliases[alias] = a.version;
+    for (const std::string& alias : a.aliases) {
+      w.aliases[alias] = a.version;
+      if (auto weight = a.weights.find(alias); weight != a.weights.end()) {
+        w.weights[alias] = weight->second;
+      }
+    }
     const VersionKey key{a.model, a.version};
     if (!available.contains(key) && !failed.contains(key)) w.settled = false;
   }
@@ -184,29 +201,60 @@ void ModelManager::Impl::Publish(const std::vector<AspiredVersion>& set) {
       auto it = available.find({model, v});
       return it == available.end() ? nullptr : it->second;
     };
-    // The default: the first served alias whose version is available. While that alias's
-    // version loads, or after it failed, the default before it keeps answering.
-    ServableHandle previous;
+    static const ModelRoutes kNone;
+    const ModelRoutes* previous = &kNone;
     if (auto it = before->models.find(model); it != before->models.end()) {
-      previous = it->second.default_version;
+      previous = &it->second;
     }
-    for (const std::string& alias : options.aliases) {
+    // The version `alias` points at once it is available; while it loads, or after it failed,
+    // `before` (the one answering for the alias until now). Null when `alias` is not aspired.
+    auto version_of = [&](const std::string& alias, const ServableHandle& before_it) {
       auto target = w.aliases.find(alias);
-      if (target == w.aliases.end()) continue;
-      if (ServableHandle h = loaded(target->second)) {
+      if (alias.empty() || target == w.aliases.end()) return ServableHandle();
+      if (ServableHandle h = loaded(target->second)) return h;
+      return before_it;
+    };
+    // The default: the first served alias whose version is available. While that alias's
+    // version loads, or after it failed, the default before it keeps answering. The shadow
+    // alias never answers.
+    for (const std::string& alias : options.aliases) {
+      if (alias == options.shadow_alias || !w.aliases.contains(alias)) continue;
+      if (ServableHandle h = loaded(w.aliases.find(alias)->second)) {
         routes.default_version = h;
+        routes.default_alias = alias;
         break;
       }
-      if (previous) {
-        routes.default_version = previous;
+      if (previous->default_version) {
+        routes.default_version = previous->default_version;
+        routes.default_alias = previous->default_alias;
         break;
       }
     }
+    if (options.canary_alias != options.shadow_alias) {
+      routes.canary = version_of(options.canary_alias, previous->canary);
+    }
+    if (routes.canary) {
+      routes.canary_alias = options.canary_alias;
+      if (auto weight = w.weights.find(options.canary_alias); weight != w.weights.end()) {
+        routes.canary_weight = Share(weight->second);
+      }
+      if (!routes.default_version) {  // no other served alias ready: the canary answers all
+        routes.default_version = routes.canary;
+        routes.default_alias = options.canary_alias;
+      }
+    }
+    routes.shadow = version_of(options.shadow_alias, previous->shadow);
+    if (routes.shadow == routes.default_version) routes.shadow = nullptr;
+    routes.shadow_reads_default_rows =
+        routes.shadow && routes.default_version &&
+        routes.shadow->loaded.bundle.features == routes.default_version->loaded.bundle.features;
     // Aspired versions that are available; until the model's aspired versions are all
-    // settled, the versions they replace too; and the default, whatever it is.
+    // settled, the versions they replace too; and the default, canary and shadow, whatever
+    // they are.
     for (const auto& [key, handle] : available) {
       if (key.first != model) continue;
-      if (w.versions.contains(key.second) || !w.settled || handle == routes.default_version) {
+      if (w.versions.contains(key.second) || !w.settled || handle == routes.default_version ||
+          handle == routes.canary || handle == routes.shadow) {
         routes.versions.emplace(key.second, handle);
       }
     }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ struct AspiredVersion {
   std::string model;
   int64_t version = 0;
   std::vector<std::string> aliases;
+  /// The traffic weights of those of `aliases` that carry one in the registry (alias → share of
+  /// the requests that name no version, 0–1). The manager reads the canary alias's; an alias
+  /// without a weight is absent.
+  std::map<std::string, double> weights = {};
 
   bool operator==(const AspiredVersion&) const = default;
 };
@@ -50,6 +55,12 @@ std::unique_ptr<Loader> MakeRegistryLoader(StoreOpener open, size_t warmup_rows 
 struct ManagerOptions {
   /// Served aliases in order of preference for requests that name no version.
   std::vector<std::string> aliases = {"production", "canary"};
+  /// The alias whose version takes its traffic weight's share of the requests that name no
+  /// version (ModelRoutes::canary). Empty: none.
+  std::string canary_alias = "canary";
+  /// The alias whose version receives copies of requests and never answers them
+  /// (ModelRoutes::shadow), even when it is listed in `aliases`. Empty: none.
+  std::string shadow_alias = "shadow";
 };
 
 /// Counters for /metrics.

@@ -13,6 +13,7 @@
 
 #include "hone/core/test_temp_dir.h"
 #include "hone/registry/registry.h"
+#include "hone/serve/registry_source.h"
 #include "hone/serve/testing/trained_models.h"
 
 namespace hone::serve {
@@ -348,6 +349,150 @@ TEST_F(ModelManagerTest, DefaultVersionFollowsTheAliasOrder) {
   gate_->Release();
   ASSERT_TRUE(canary_first->WaitIdle(kLoadTimeout));
   EXPECT_EQ(DefaultOf(*canary_first, "houses"), 3);
+}
+
+TEST_F(ModelManagerTest, PublishesTheCanaryItsWeightAndTheShadow) {
+  for (int i = 0; i < 3; ++i) Register("houses", i);
+  auto manager = MakeManager();
+  manager->SetAspiredVersions({{"houses", 1, {"production"}},
+                               {"houses", 2, {"canary"}, {{"canary", 0.3}}},
+                               {"houses", 3, {"shadow"}}});
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  auto first = manager->Routes();
+  const ModelRoutes* r = Find(*first, "houses");
+  ASSERT_NE(r, nullptr);
+  ASSERT_NE(r->default_version, nullptr);
+  EXPECT_EQ(r->default_version->version, 1);
+  EXPECT_EQ(r->default_alias, "production");
+  ASSERT_NE(r->canary, nullptr);
+  EXPECT_EQ(r->canary->version, 2);
+  EXPECT_EQ(r->canary_alias, "canary");
+  EXPECT_DOUBLE_EQ(r->canary_weight, 0.3);
+  ASSERT_NE(r->shadow, nullptr);
+  EXPECT_EQ(r->shadow->version, 3);
+  EXPECT_TRUE(r->shadow_reads_default_rows);  // the same features, trained on other rows
+  EXPECT_EQ(r->versions.size(), 3u);
+  EXPECT_EQ(r->aliases.at("shadow"), 3);
+
+  // A new weight alone publishes a new table over the same loaded versions.
+  const int loads = gate_->loads();
+  manager->SetAspiredVersions({{"houses", 1, {"production"}},
+                               {"houses", 2, {"canary"}, {{"canary", 0.75}}},
+                               {"houses", 3, {"shadow"}}});
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  auto second = manager->Routes();
+  EXPECT_NE(second, first);
+  EXPECT_DOUBLE_EQ(Find(*second, "houses")->canary_weight, 0.75);
+  EXPECT_EQ(Find(*second, "houses")->canary, r->canary);
+  EXPECT_EQ(gate_->loads(), loads);
+  // Weights out of range are held to [0, 1]; NaN and no weight are 0.
+  for (auto [weight, share] : std::vector<std::pair<double, double>>{
+           {1.7, 1.0}, {-0.2, 0.0}, {std::nan(""), 0.0}, {0.5, 0.5}}) {
+    manager->SetAspiredVersions(
+        {{"houses", 1, {"production"}}, {"houses", 2, {"canary"}, {{"canary", weight}}}});
+    ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+    EXPECT_DOUBLE_EQ(Find(*manager->Routes(), "houses")->canary_weight, share) << weight;
+  }
+  manager->SetAspiredVersions({{"houses", 1, {"production"}}, {"houses", 2, {"canary"}}});
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  auto unweighted = manager->Routes();
+  EXPECT_EQ(Find(*unweighted, "houses")->canary_weight, 0.0);
+  EXPECT_EQ(Find(*unweighted, "houses")->shadow, nullptr);  // the shadow alias is gone
+  EXPECT_EQ(Find(*unweighted, "houses")->default_version->version, 1);
+}
+
+TEST_F(ModelManagerTest, TheCanaryAnswersWithoutProductionAndTheShadowNever) {
+  for (int i = 0; i < 2; ++i) Register("houses", i);
+  auto manager = MakeManager();
+  manager->SetAspiredVersions({{"houses", 2, {"canary"}, {{"canary", 0.1}}}});
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  {
+    auto table = manager->Routes();
+    const ModelRoutes* r = Find(*table, "houses");
+    ASSERT_NE(r->default_version, nullptr);
+    EXPECT_EQ(r->default_version, r->canary);
+    EXPECT_EQ(r->default_alias, "canary");
+  }
+  // Canary is not among the default aliases here, and still answers when alone.
+  auto production_only = MakeManager({.aliases = {"production"}});
+  production_only->SetAspiredVersions({{"houses", 2, {"canary"}}});
+  ASSERT_TRUE(production_only->WaitIdle(kLoadTimeout));
+  EXPECT_EQ(DefaultOf(*production_only, "houses"), 2);
+
+  // A shadow alone answers nothing, even when listed among the default aliases.
+  auto shadow_listed = MakeManager({.aliases = {"shadow", "production"}});
+  shadow_listed->SetAspiredVersions({{"houses", 1, {"shadow"}}});
+  ASSERT_TRUE(shadow_listed->WaitIdle(kLoadTimeout));
+  {
+    auto table = shadow_listed->Routes();
+    const ModelRoutes* r = Find(*table, "houses");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->default_version, nullptr);
+    ASSERT_NE(r->shadow, nullptr);
+    EXPECT_EQ(r->shadow->version, 1);
+    EXPECT_FALSE(r->shadow_reads_default_rows);  // nothing to read rows from
+  }
+  // A shadow on the production version is no shadow.
+  shadow_listed->SetAspiredVersions({{"houses", 1, {"production", "shadow"}}});
+  ASSERT_TRUE(shadow_listed->WaitIdle(kLoadTimeout));
+  EXPECT_EQ(Find(*shadow_listed->Routes(), "houses")->shadow, nullptr);
+  EXPECT_EQ(DefaultOf(*shadow_listed, "houses"), 1);
+}
+
+TEST_F(ModelManagerTest, TheCanaryBeforeKeepsItsShareWhileTheNewOneLoads) {
+  for (int i = 0; i < 3; ++i) Register("houses", i % 3);
+  auto manager = MakeManager();
+  manager->SetAspiredVersions(
+      {{"houses", 1, {"production"}}, {"houses", 2, {"canary"}, {{"canary", 0.2}}}});
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  gate_->Block(3);
+  manager->SetAspiredVersions(
+      {{"houses", 1, {"production"}}, {"houses", 3, {"canary"}, {{"canary", 0.4}}}});
+  ASSERT_TRUE(Eventually([&] {
+    const ModelRoutes* r = Find(*manager->Routes(), "houses");
+    return r && r->aliases.at("canary") == 3;
+  }));
+  {
+    auto table = manager->Routes();
+    const ModelRoutes* r = Find(*table, "houses");
+    ASSERT_NE(r->canary, nullptr);
+    EXPECT_EQ(r->canary->version, 2);
+    EXPECT_TRUE(r->versions.contains(2));
+    EXPECT_DOUBLE_EQ(r->canary_weight, 0.4);
+  }
+  gate_->Release();
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  auto table = manager->Routes();
+  const ModelRoutes* r = Find(*table, "houses");
+  EXPECT_EQ(r->canary->version, 3);
+  EXPECT_FALSE(r->versions.contains(2));
+}
+
+TEST_F(ModelManagerTest, TheRegistrysWeightsReachTheRoutingTable) {
+  // What RegistrySource hands the manager for models as the store lists them (by name).
+  store::Model houses{.name = "houses",
+                      .aliases = {{"production", 1}, {"canary", 2}, {"shadow", 3}, {"staging", 1}},
+                      .alias_weights = {{"canary", 0.25}, {"staging", 0.5}}};
+  store::Model flats{.name = "flats", .aliases = {{"production", 1}, {"canary", 1}}};
+  const std::vector<AspiredVersion> aspired = AspiredVersionsOf({flats, houses}, {});
+  EXPECT_EQ(aspired, (std::vector<AspiredVersion>{{"flats", 1, {"production", "canary"}},
+                                                  {"houses", 1, {"production"}},
+                                                  {"houses", 2, {"canary"}, {{"canary", 0.25}}},
+                                                  {"houses", 3, {"shadow"}}}));
+  EXPECT_EQ(AspiredVersionsOf({houses}, {.shadow_alias = ""}).size(), 2u);
+  EXPECT_EQ(AspiredVersionsOf({houses, flats}, {.models = {"flats"}}).size(), 1u);
+
+  for (int i = 0; i < 3; ++i) Register("houses", i);
+  auto manager = MakeManager();
+  manager->SetAspiredVersions(AspiredVersionsOf({houses}, {}));
+  ASSERT_TRUE(manager->WaitIdle(kLoadTimeout));
+  auto table = manager->Routes();
+  const ModelRoutes* r = Find(*table, "houses");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->default_version->version, 1);
+  EXPECT_EQ(r->canary->version, 2);
+  EXPECT_DOUBLE_EQ(r->canary_weight, 0.25);
+  EXPECT_EQ(r->shadow->version, 3);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// RegistrySource: reads the served aliases of the registry's models, then follows the store's
-// alias change counter, woken early by the store's notifications where it has them.
+// RegistrySource: reads the served aliases of the registry's models and their traffic weights,
+// then follows the store's alias change counter, woken early by the store's notifications where
+// it has them.
 #include "hone/serve/registry_source.h"
 
 #include <algorithm>
@@ -21,26 +22,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kWaitSlice{100};
 constexpr milliseconds kFirstBackoff{200};
 constexpr milliseconds kMaxBackoff{5000};
-
-/// The versions the served aliases of `models` point at, one entry per version with its
-/// aliases in the order of `options.aliases`, ordered by model and version.
-std::vector<AspiredVersion> AspiredOf(const std::vector<store::Model>& models,
-                                      const RegistrySourceOptions& options) {
-  const std::set<std::string, std::less<>> wanted(options.models.begin(), options.models.end());
-  std::vector<AspiredVersion> aspired;
-  for (const store::Model& m : models) {
-    if (!wanted.empty() && !wanted.contains(m.name)) continue;
-    std::map<int64_t, std::vector<std::string>> versions;
-    for (const std::string& alias : options.aliases) {
-      auto it = m.aliases.find(alias);
-      if (it != m.aliases.end()) versions[it->second].push_back(alias);
-    }
-    for (auto& [version, aliases] : versions) {
-      aspired.push_back(AspiredVersion{m.name, version, std::move(aliases)});
-    }
-  }
-  return aspired;
-}
 
 class StoreSource final : public RegistrySource {
  public:
@@ -105,7 +86,7 @@ class StoreSource final : public RegistrySource {
     if (counter == counter_) return {};
     HONE_ASSIGN_OR_RETURN(std::vector<store::Model> models, meta_->ListModels());
     counter_ = counter;
-    std::vector<AspiredVersion> aspired = AspiredOf(models, options_);
+    std::vector<AspiredVersion> aspired = AspiredVersionsOf(models, options_);
     if (aspired == aspired_) return {};  // an alias that is not served moved
     aspired_ = aspired;
     target_(std::move(aspired));
@@ -142,6 +123,36 @@ class StoreSource final : public RegistrySource {
 
 }  // namespace
 
+std::vector<AspiredVersion> AspiredVersionsOf(const std::vector<store::Model>& models,
+                                              const RegistrySourceOptions& options) {
+  const std::set<std::string, std::less<>> wanted(options.models.begin(), options.models.end());
+  std::vector<std::string> served = options.aliases;
+  if (!options.shadow_alias.empty() &&
+      std::find(served.begin(), served.end(), options.shadow_alias) == served.end()) {
+    served.push_back(options.shadow_alias);
+  }
+  std::vector<AspiredVersion> aspired;
+  for (const store::Model& m : models) {
+    if (!wanted.empty() && !wanted.contains(m.name)) continue;
+    std::map<int64_t, AspiredVersion> versions;
+    for (const std::string& alias : served) {
+      auto it = m.aliases.find(alias);
+      if (it == m.aliases.end()) continue;
+      AspiredVersion& a = versions[it->second];
+      a.aliases.push_back(alias);
+      if (auto weight = m.alias_weights.find(alias); weight != m.alias_weights.end()) {
+        a.weights[alias] = weight->second;
+      }
+    }
+    for (auto& [version, a] : versions) {
+      a.model = m.name;
+      a.version = version;
+      aspired.push_back(std::move(a));
+    }
+  }
+  return aspired;
+}
+
 Result<std::unique_ptr<RegistrySource>> RegistrySource::Start(const RegistrySourceOptions& options,
                                                               StoreOpener open,
                                                               AspiredCallback target) {
@@ -160,7 +171,7 @@ Result<std::unique_ptr<RegistrySource>> RegistrySource::Start(const RegistrySour
                        meta->Describe() + " (yet); serving it once it is");
     }
   }
-  std::vector<AspiredVersion> aspired = AspiredOf(*models, options);
+  std::vector<AspiredVersion> aspired = AspiredVersionsOf(*models, options);
   target(aspired);
   auto source = std::make_unique<StoreSource>(options, std::move(meta), std::move(target), *counter,
                                               std::move(aspired));

@@ -1,6 +1,6 @@
-// The source of aspired versions: the registry's aliases. It notices alias moves by the
-// store's change counter (polled on SQLite; woken at once by LISTEN/NOTIFY on PostgreSQL) and
-// only then re-reads the models.
+// The source of aspired versions: the registry's served aliases, with their traffic weights. It
+// notices alias moves by the store's change counter (polled on SQLite; woken at once by
+// LISTEN/NOTIFY on PostgreSQL) and only then re-reads the models.
 #ifndef HONE_SERVE_REGISTRY_SOURCE_H_
 #define HONE_SERVE_REGISTRY_SOURCE_H_
 
@@ -19,6 +19,9 @@ namespace hone::serve {
 struct RegistrySourceOptions {
   /// The aliases whose versions are served.
   std::vector<std::string> aliases = {"production", "canary"};
+  /// Served too: the alias whose version receives copies of requests (ManagerOptions::
+  /// shadow_alias). Empty: none.
+  std::string shadow_alias = "shadow";
   /// Models to serve; empty: every model with a served alias.
   std::vector<std::string> models;
   /// How often the change counter is read (SQLite), and the longest wait for a notification
@@ -27,6 +30,13 @@ struct RegistrySourceOptions {
 };
 
 using AspiredCallback = std::function<void(std::vector<AspiredVersion>)>;
+
+/// The versions the served aliases of `models` point at (options.aliases, then the shadow
+/// alias), one entry per version with its aliases in that order and their traffic weights, in
+/// the order of `models` and then by version; models not in a non-empty options.models are
+/// left out.
+std::vector<AspiredVersion> AspiredVersionsOf(const std::vector<store::Model>& models,
+                                              const RegistrySourceOptions& options);
 
 /// Runs on its own thread until stopped.
 class RegistrySource {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hone/learn/training.h"
+#include "hone/serve/router.h"
 #include "hone/serve/service_internal.h"
 
 namespace hone::serve {
@@ -50,6 +51,15 @@ std::string_view QueryValue(std::string_view query, std::string_view key) {
     query.remove_prefix(amp + 1);
   }
   return {};
+}
+
+// The request's key for the router: the x-hone-request-key header, else ?key=.
+std::string_view RequestKey(const HttpRequest& request) {
+  std::string_view key = request.header ? request.header(kRequestKeyHeader) : std::string_view();
+  if (!key.empty()) return key;
+  const size_t q = request.target.find('?');
+  return q == std::string_view::npos ? std::string_view()
+                                     : QueryValue(request.target.substr(q + 1), kRequestKeyParam);
 }
 
 std::string ServedNames(const RoutingTable& routes) {
@@ -157,6 +167,10 @@ void InferenceService::Handle(const HttpRequest& request, HttpResponse& response
       if (RequireMethod(request, response, "POST")) Infer(request, response, model, version, false);
       return;
     }
+    if (action == "feedback" && version.empty()) {
+      if (RequireMethod(request, response, "POST")) Feedback(request, response, model);
+      return;
+    }
     if (action.empty() || action == "ready" || action == "config") {
       if (RequireMethod(request, response, "GET")) {
         ModelEndpoint(request, response, model, version, action);
@@ -193,17 +207,30 @@ void InferenceService::Ready(HttpResponse& response) const {
   }
 }
 
+InferenceService::InferenceService(ServiceOptions options, const ModelManager& manager)
+    : options_(std::move(options)), manager_(manager), shadow_(options_.shadow, options_.limits) {}
+
 void InferenceService::Infer(const HttpRequest& request, HttpResponse& response,
                              std::string_view model, std::string_view version, bool mlflow) {
   const auto start = Clock::now();
-  auto routes = manager_.Routes();
+  auto routes = manager_.Routes();  // holds every version picked below until the end
   auto pick = PickVersion(*routes, model, version);
   if (!pick.servable) {
     unrouted_.Record(pick.status, Clock::now() - start, 0);
     SetJson(response, pick.status, ErrorBody(pick.error));
     return;
   }
-  const Servable& servable = *pick.servable;
+  RouteChoice route{pick.servable, {}, false};
+  if (version.empty()) {
+    const ModelRoutes& m = *pick.model;
+    if (SplitsTraffic(m)) {
+      const std::string_view key = RequestKey(request);
+      route = RouteRequest(m, key, key.empty() ? ThreadRandom() : 0);
+    } else {
+      route.alias = m.default_alias;
+    }
+  }
+  const Servable& servable = *route.servable;
   const auto& bundle = servable.loaded.bundle;
   auto decoded =
       mlflow ? DecodeMlflowRequest(request.body, request.content_type, bundle.features,
@@ -222,6 +249,15 @@ void InferenceService::Infer(const HttpRequest& request, HttpResponse& response,
       SetJson(response, status, ErrorBody(outputs.error().message()));
     } else {
       Predictions predictions{rows, servable.loaded.model->num_outputs(), *outputs};
+      if (monitor_ != nullptr) {
+        // Labels come back under the request's OIP "id" when it has one, else its x-request-id.
+        const std::string_view id = decoded->id.empty() ? request.request_id : decoded->id;
+        auto handle = pick.model->versions.find(servable.version);
+        if (handle != pick.model->versions.end()) {
+          monitor_->Record(handle->second, id, decoded->values, bundle.features.size(), *outputs,
+                           predictions.num_outputs);
+        }
+      }
       SetJson(response, 200,
               mlflow ? EncodeMlflowResponse(bundle.target, predictions)
                      : EncodeOipResponse(servable.model, servable.version, decoded->id,
@@ -230,7 +266,22 @@ void InferenceService::Infer(const HttpRequest& request, HttpResponse& response,
   }
   response.headers.emplace_back("x-hone-model", servable.model);
   response.headers.emplace_back("x-hone-model-version", std::to_string(servable.version));
+  if (!route.alias.empty()) response.headers.emplace_back("x-hone-alias", route.alias);
   servable.stats.Record(status, Clock::now() - start, rows);
+
+  // A copy for the shadow, of what the default version answered, once the answer is made.
+  const ModelRoutes& m = *pick.model;
+  if (status == 200 && version.empty() && !route.canary && m.shadow) {
+    ShadowJob job{.shadow = m.shadow};
+    if (m.shadow_reads_default_rows) {
+      job.rows = std::move(*decoded);  // the response no longer needs them
+    } else {
+      job.body = std::string(request.body);
+      job.content_type = std::string(request.content_type);
+      job.mlflow = mlflow;
+    }
+    shadow_.Submit(std::move(job));
+  }
 }
 
 Result<std::span<const float>> PredictRows(const learn::Model& model, size_t width,
@@ -258,30 +309,30 @@ VersionPick PickVersion(const RoutingTable& routes, std::string_view model,
                         std::string_view version) {
   auto it = routes.models.find(model);
   if (it == routes.models.end()) {
-    return {nullptr, 404,
+    return {nullptr, nullptr, 404,
             "unknown model '" + std::string(model) + "'; served: " + ServedNames(routes)};
   }
   const ModelRoutes& m = it->second;
   if (version.empty()) {
-    if (m.default_version) return {m.default_version, 200, {}};
-    return {nullptr, 503, NoVersionReason(model, m)};
+    if (m.default_version) return {m.default_version.get(), &m, 200, {}};
+    return {nullptr, &m, 503, NoVersionReason(model, m)};
   }
   auto v = ParseVersion(version);
   if (!v) {
-    return {nullptr, 404,
+    return {nullptr, &m, 404,
             "version '" + std::string(version) + "' of model '" + std::string(model) +
                 "' is not a version number"};
   }
   if (auto found = m.versions.find(*v); found != m.versions.end()) {
-    return {found->second, 200, {}};
+    return {found->second.get(), &m, 200, {}};
   }
   for (const auto& state : m.states) {
     if (state.version != *v) continue;
     if (state.state == VersionState::kLoading) {
-      return {nullptr, 503, std::string(model) + "/" + std::to_string(*v) + " is loading"};
+      return {nullptr, &m, 503, std::string(model) + "/" + std::to_string(*v) + " is loading"};
     }
     if (state.state == VersionState::kFailed) {
-      return {nullptr, 404,
+      return {nullptr, &m, 404,
               std::string(model) + "/" + std::to_string(*v) + " failed to load: " + state.error};
     }
   }
@@ -289,7 +340,7 @@ VersionPick PickVersion(const RoutingTable& routes, std::string_view model,
   for (const auto& [number, _] : m.versions) {
     loaded += (loaded.empty() ? "" : ", ") + std::to_string(number);
   }
-  return {nullptr, 404,
+  return {nullptr, &m, 404,
           "version " + std::to_string(*v) + " of model '" + std::string(model) +
               "' is not served (served: " + (loaded.empty() ? "none" : loaded) + ")"};
 }

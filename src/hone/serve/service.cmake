@@ -2,3 +2,4 @@
 # whole serving path: endpoints over real models, and the hot swap under load on a real store.
 list(APPEND HONE_SERVE_SOURCES service.cc service_metrics.cc service_models.cc)
 set(HONE_SERVE_PATH_TESTS service_test.cc hot_swap_test.cc)
+include(router.cmake)

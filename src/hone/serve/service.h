@@ -12,7 +12,10 @@
 //   GET  /metrics (Prometheus text format 0.0.4)
 // Errors are {"error": "..."}: 404 unknown path, model or version; 400 bad request; 405 wrong
 // method; 415 unsupported content type; 503 while no version is ready or while draining.
-// Answers from a model carry `x-hone-model` and `x-hone-model-version`.
+// Answers from a model carry `x-hone-model` and `x-hone-model-version`; those to requests that
+// name no version also `x-hone-alias` (production, or canary when the router sent the request
+// to the canary: router.h). A copy of each request the default version answered goes to the
+// model's shadow version, if it has one, after the response is made (shadow.h).
 #ifndef HONE_SERVE_SERVICE_H_
 #define HONE_SERVE_SERVICE_H_
 
@@ -22,20 +25,26 @@
 #include "hone/serve/http_server.h"
 #include "hone/serve/infer_codec.h"
 #include "hone/serve/model_manager.h"
+#include "hone/serve/monitoring.h"
 #include "hone/serve/request_stats.h"
+#include "hone/serve/shadow.h"
 
 namespace hone::serve {
 
 struct ServiceOptions {
   DecodeLimits limits;
+  ShadowOptions shadow;
 };
 
 /// Thread-safe: Handle runs on every I/O thread at once.
 class InferenceService {
  public:
-  /// Does not own `manager`; `server_stats` (may be null) is read for /metrics.
-  InferenceService(ServiceOptions options, const ModelManager& manager)
-      : options_(std::move(options)), manager_(manager) {}
+  /// Does not own `manager`, which must outlive the service. Starts the shadow worker.
+  InferenceService(ServiceOptions options, const ModelManager& manager);
+  /// Stops the shadow worker (the copies still queued are dropped).
+  ~InferenceService() = default;
+  InferenceService(const InferenceService&) = delete;
+  InferenceService& operator=(const InferenceService&) = delete;
 
   void Handle(const HttpRequest& request, HttpResponse& response);
 
@@ -47,12 +56,24 @@ class InferenceService {
   /// The Prometheus exposition of every counter.
   std::string RenderMetrics() const;
 
+  /// The queue and worker of the shadow copies.
+  const ShadowRunner& shadow() const { return shadow_; }
+
+  /// Where answered requests are counted and logged, and feedback goes (set once, before
+  /// serving; without one, /feedback answers 503).
+  void set_monitor(ServeMonitor* monitor) {
+    monitor_ = monitor;
+    shadow_.set_monitor(monitor);
+  }
+
  private:
   void Infer(const HttpRequest& request, HttpResponse& response, std::string_view model,
              std::string_view version, bool mlflow);
   void ModelEndpoint(const HttpRequest& request, HttpResponse& response, std::string_view model,
                      std::string_view version, std::string_view action);
   void Ready(HttpResponse& response) const;
+  /// POST /v2/models/{m}/feedback (service_feedback.cc).
+  void Feedback(const HttpRequest& request, HttpResponse& response, std::string_view model);
 
   ServiceOptions options_;
   const ModelManager& manager_;
@@ -60,6 +81,8 @@ class InferenceService {
   std::atomic<bool> draining_{false};
   /// Model requests that reached no version (unknown model or version, none ready).
   mutable RequestStats unrouted_;
+  ShadowRunner shadow_;
+  ServeMonitor* monitor_ = nullptr;
 };
 
 }  // namespace hone::serve

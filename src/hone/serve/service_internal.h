@@ -23,13 +23,16 @@ void SetJson(HttpResponse& response, int status, std::string body);
 /// True when the request used `method`; otherwise answers 405 with an Allow header.
 bool RequireMethod(const HttpRequest& request, HttpResponse& response, std::string_view method);
 
-/// The version a request reaches, or the status and message that say why none.
+/// The version a request reaches, or the status and message that say why none. The pointers
+/// are into the routing table PickVersion read, valid while the caller holds it.
 struct VersionPick {
-  ServableHandle servable;
+  const Servable* servable = nullptr;
+  const ModelRoutes* model = nullptr;  // set whenever the model is served
   int status = 200;
   std::string error;
 };
-/// `version` empty: the model's default version.
+/// `version` empty: the model's default version (the router may send the request to the
+/// canary instead: router.h).
 VersionPick PickVersion(const RoutingTable& routes, std::string_view model,
                         std::string_view version);
 /// "model 'm' has no version ready; version 3 failed to load: …".

@@ -1,5 +1,6 @@
 // GET /metrics: every counter in Prometheus's text exposition format (version 0.0.4).
 #include <charconv>
+#include <cmath>
 #include <string>
 
 #include "hone/learn/training.h"
@@ -119,6 +120,75 @@ void Gauge(std::string& out, std::string_view name, std::string_view type, std::
   out += '\n';
 }
 
+// Drift and live metrics per served version, as of the monitor's last flush.
+void MonitoringFamilies(std::string& out, const std::vector<VersionMonitoring>& versions) {
+  Header(out, "hone_drift_share", "gauge",
+         "Share of a version's features whose live traffic since load drifted from its reference "
+         "profile.");
+  for (const VersionMonitoring& v : versions) {
+    if (v.drift_status.empty()) continue;
+    out += "hone_drift_share{" + Labels(v.model, std::to_string(v.version)) + "} ";
+    AppendNumber(out, v.drifted_share);
+    out += '\n';
+  }
+  Header(out, "hone_drift_detected", "gauge",
+         "1 when the drift report of a version's live traffic since load says drift, else 0.");
+  for (const VersionMonitoring& v : versions) {
+    if (v.drift_status.empty()) continue;
+    out += "hone_drift_detected{" + Labels(v.model, std::to_string(v.version)) + "} ";
+    out += v.drift_status == "drift" ? "1\n" : "0\n";
+  }
+  Header(out, "hone_feature_psi", "gauge",
+         "Population stability index of a feature's live values since load against the version's "
+         "reference profile (0.1 warn, 0.25 alert).");
+  for (const VersionMonitoring& v : versions) {
+    for (const auto& f : v.features) {
+      if (!std::isfinite(f.psi)) continue;
+      out += "hone_feature_psi{" + Labels(v.model, std::to_string(v.version)) + ",";
+      AppendLabel(out, "feature", f.name);
+      out += "} ";
+      AppendNumber(out, f.psi);
+      out += '\n';
+    }
+  }
+  Header(out, "hone_feature_drift", "gauge",
+         "1 when the drift test chosen for a feature (KS, chi-square, Wasserstein, Jensen-Shannon "
+         "or a PSI alert) says it drifted, else 0.");
+  for (const VersionMonitoring& v : versions) {
+    for (const auto& f : v.features) {
+      out += "hone_feature_drift{" + Labels(v.model, std::to_string(v.version)) + ",";
+      AppendLabel(out, "feature", f.name);
+      out += f.drifted ? "} 1\n" : "} 0\n";
+    }
+  }
+  Header(out, "hone_prediction_psi", "gauge",
+         "Population stability index of a version's predictions since load against its "
+         "training target.");
+  for (const VersionMonitoring& v : versions) {
+    if (!v.prediction_psi) continue;
+    out += "hone_prediction_psi{" + Labels(v.model, std::to_string(v.version)) + "} ";
+    AppendNumber(out, *v.prediction_psi);
+    out += '\n';
+  }
+  Header(out, "hone_live_metric", "gauge",
+         "A version's metric over its labelled predictions since load (feedback joined).");
+  for (const VersionMonitoring& v : versions) {
+    for (const auto& [name, value] : v.live_metrics) {
+      out += "hone_live_metric{" + Labels(v.model, std::to_string(v.version)) + ",";
+      AppendLabel(out, "metric", name);
+      out += "} ";
+      AppendNumber(out, value);
+      out += '\n';
+    }
+  }
+  Header(out, "hone_live_labels", "gauge", "Labelled predictions behind a version's live metrics.");
+  for (const VersionMonitoring& v : versions) {
+    out += "hone_live_labels{" + Labels(v.model, std::to_string(v.version)) + "} ";
+    AppendNumber(out, v.labels);
+    out += '\n';
+  }
+}
+
 }  // namespace
 
 std::string InferenceService::RenderMetrics() const {
@@ -164,6 +234,58 @@ std::string InferenceService::RenderMetrics() const {
     out += "hone_model_default_version{";
     AppendLabel(out, "model", name);
     out += "} " + std::to_string(model.default_version->version) + "\n";
+  }
+
+  Header(out, "hone_model_canary_weight", "gauge",
+         "The share of requests naming no version that go to the canary version.");
+  for (const auto& [name, model] : routes->models) {
+    if (!model.canary) continue;
+    out += "hone_model_canary_weight{";
+    AppendLabel(out, "model", name);
+    out += ',';
+    AppendLabel(out, "version", std::to_string(model.canary->version));
+    out += "} ";
+    AppendNumber(out, model.canary_weight);
+    out += '\n';
+  }
+  Header(out, "hone_model_shadow_version", "gauge",
+         "The version receiving copies of the requests the default version answered.");
+  for (const auto& [name, model] : routes->models) {
+    if (!model.shadow) continue;
+    out += "hone_model_shadow_version{";
+    AppendLabel(out, "model", name);
+    out += "} " + std::to_string(model.shadow->version) + "\n";
+  }
+  Gauge(out, "hone_shadow_dropped_total", "counter",
+        "Request copies for shadow versions dropped because the shadow queue was full.",
+        static_cast<double>(shadow_.dropped()));
+  Gauge(out, "hone_shadow_completed_total", "counter",
+        "Request copies shadow versions have predicted.", static_cast<double>(shadow_.completed()));
+  Gauge(out, "hone_shadow_queue_length", "gauge", "Request copies waiting for the shadow worker.",
+        static_cast<double>(shadow_.queued()));
+  if (monitor_ != nullptr) {
+    const MonitoringStats& m = monitor_->stats();
+    const auto count = [](const std::atomic<uint64_t>& c) {
+      return static_cast<double>(c.load(std::memory_order_relaxed));
+    };
+    Gauge(out, "hone_monitor_windows_written_total", "counter",
+          "Monitoring windows (one per served version and flush) written to the store.",
+          count(m.windows_written));
+    Gauge(out, "hone_monitor_flush_failures_total", "counter",
+          "Flushes of monitoring windows and predictions that the store refused.",
+          count(m.flush_failures));
+    Gauge(out, "hone_predictions_logged_total", "counter",
+          "Predictions written to the prediction log (for feedback to join).",
+          count(m.predictions_logged));
+    Gauge(out, "hone_predictions_dropped_total", "counter",
+          "Predictions left out of the log because its queue was full.",
+          count(m.predictions_dropped));
+    Gauge(out, "hone_feedback_matched_total", "counter",
+          "Feedback records that found their logged prediction.", count(m.feedback_matched));
+    Gauge(out, "hone_feedback_unknown_total", "counter",
+          "Feedback records whose request id matched no logged prediction.",
+          count(m.feedback_unknown));
+    MonitoringFamilies(out, monitor_->Versions());
   }
 
   const ManagerStats& manager = manager_.stats();

@@ -107,6 +107,13 @@ void InferenceService::ModelEndpoint(const HttpRequest&, HttpResponse& response,
                                 ? nlohmann::json(std::to_string(pick.servable->version))
                                 : nlohmann::json();
   meta["aliases"] = aliases;
+  // How requests that name no version are routed (router.h), and where copies go (shadow.h).
+  if (m.default_version) meta["default_alias"] = m.default_alias;
+  if (m.canary) {
+    meta["canary_version"] = std::to_string(m.canary->version);
+    meta["canary_weight"] = m.canary_weight;
+  }
+  if (m.shadow) meta["shadow_version"] = std::to_string(m.shadow->version);
   meta["states"] = StatesOf(m);
   SetJson(response, 200, meta.dump());
 }

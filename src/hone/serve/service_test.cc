@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -50,7 +52,8 @@ class ServiceTest : public ::testing::Test {
     request.body = body;
     request.content_type = content_type;
     request.request_id = "test";
-    request.header = [model_header](std::string_view name) {
+    request.header = [model_header, key = request_key_](std::string_view name) {
+      if (name == "x-hone-request-key") return std::string_view(key);
       return name == "x-hone-model" ? model_header : std::string_view();
     };
     HttpResponse response;
@@ -73,8 +76,24 @@ class ServiceTest : public ::testing::Test {
     return out;
   }
 
+  static std::string HeaderOf(const HttpResponse& response, std::string_view name) {
+    for (const auto& [n, v] : response.headers) {
+      if (n == name) return v;
+    }
+    return {};
+  }
+
+  /// houses: production version 1, canary version 2 with `weight` (none when negative).
+  void ServeCanary(double weight) {
+    AspiredVersion canary{"houses", 2, {"canary"}};
+    if (weight >= 0) canary.weights["canary"] = weight;
+    manager_->SetAspiredVersions({{"houses", 1, {"production"}}, canary});
+    ASSERT_TRUE(manager_->WaitIdle(std::chrono::seconds(30)));
+  }
+
   static learn::Bundle* houses_;
   static learn::Bundle* churn_;
+  std::string request_key_;  // sent as x-hone-request-key when not empty
   std::unique_ptr<ModelManager> manager_;
   std::unique_ptr<InferenceService> service_;
 };
@@ -317,6 +336,101 @@ TEST_F(ServiceTest, MetricsCountRequestsAndPassPromtool) {
   EXPECT_EQ(pclose(pipe), 0) << output << "\n" << metrics;
   std::filesystem::remove(file);
   EXPECT_EQ(output, "") << metrics;
+}
+
+TEST_F(ServiceTest, ACanaryWeightSplitsTheRequestsThatNameNoVersion) {
+  ServeCanary(0.3);
+  constexpr int kRequests = 2000;
+  int canary = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    auto r = Call("POST", "/v2/models/houses/infer", kOneHouse);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const std::string alias = HeaderOf(r, "x-hone-alias");
+    const std::string version = HeaderOf(r, "x-hone-model-version");
+    ASSERT_TRUE(alias == "canary" || alias == "production") << alias;
+    EXPECT_EQ(version, alias == "canary" ? "2" : "1");
+    EXPECT_EQ(json::parse(r.body)["model_version"], version);
+    canary += alias == "canary";
+  }
+  // Binomial(2000, 0.3): mean 600, standard deviation 20.5; five of them either side.
+  EXPECT_GT(canary, 600 - 103);
+  EXPECT_LT(canary, 600 + 103);
+  // MLflow requests are routed alike.
+  int mlflow_canary = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto r = Call("POST", "/models/houses/invocations",
+                  R"({"dataframe_split": {"columns": ["size"], "data": [[100]]}})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    mlflow_canary += HeaderOf(r, "x-hone-alias") == "canary";
+  }
+  EXPECT_GT(mlflow_canary, 60 - 33);
+  EXPECT_LT(mlflow_canary, 60 + 33);
+  // A request naming a version is not routed.
+  for (int i = 0; i < 20; ++i) {
+    auto r = Call("POST", "/v2/models/houses/versions/1/infer", kOneHouse);
+    EXPECT_EQ(HeaderOf(r, "x-hone-model-version"), "1");
+    EXPECT_EQ(HeaderOf(r, "x-hone-alias"), "");
+  }
+  // Metadata and metrics show the split.
+  auto meta = json::parse(Call("GET", "/v2/models/houses").body);
+  EXPECT_EQ(meta["default_version"], "1");
+  EXPECT_EQ(meta["default_alias"], "production");
+  EXPECT_EQ(meta["canary_version"], "2");
+  EXPECT_DOUBLE_EQ(meta["canary_weight"].get<double>(), 0.3);
+  EXPECT_THAT(service_->RenderMetrics(),
+              HasSubstr(R"(hone_model_canary_weight{model="houses",version="2"} 0.3)"));
+}
+
+TEST_F(ServiceTest, ARequestKeySticksToOneVersion) {
+  ServeCanary(0.5);
+  std::map<std::string, std::set<std::string>> versions;  // key → versions that answered
+  for (int round = 0; round < 5; ++round) {
+    for (int k = 0; k < 40; ++k) {
+      request_key_ = "user-" + std::to_string(k);
+      auto by_header = Call("POST", "/v2/models/houses/infer", kOneHouse);
+      ASSERT_EQ(by_header.status, 200);
+      versions[request_key_].insert(HeaderOf(by_header, "x-hone-model-version"));
+      request_key_.clear();
+      // The same key in the query places the request alike.
+      auto by_query =
+          Call("POST", "/v2/models/houses/infer?key=user-" + std::to_string(k), kOneHouse);
+      versions["user-" + std::to_string(k)].insert(HeaderOf(by_query, "x-hone-model-version"));
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& [key, answered] : versions) {
+    EXPECT_EQ(answered.size(), 1u) << key << " moved between versions";
+    seen.insert(answered.begin(), answered.end());
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"1", "2"}));  // 40 keys at 0.5: both, surely
+}
+
+TEST_F(ServiceTest, WithoutAWeightTheCanaryAnswersOnlyWhenNamed) {
+  for (double weight : {-1.0, 0.0}) {
+    ServeCanary(weight);
+    for (int i = 0; i < 200; ++i) {
+      auto r = Call("POST", "/v2/models/houses/infer", kOneHouse);
+      ASSERT_EQ(r.status, 200);
+      ASSERT_EQ(HeaderOf(r, "x-hone-model-version"), "1");
+      ASSERT_EQ(HeaderOf(r, "x-hone-alias"), "production");
+    }
+    EXPECT_EQ(HeaderOf(Call("POST", "/v2/models/houses/versions/2/infer", kOneHouse),
+                       "x-hone-model-version"),
+              "2");
+  }
+  // Weight 1: every request goes to the canary.
+  ServeCanary(1.0);
+  for (int i = 0; i < 200; ++i) {
+    auto r = Call("POST", "/v2/models/houses/infer", kOneHouse);
+    ASSERT_EQ(HeaderOf(r, "x-hone-model-version"), "2");
+    ASSERT_EQ(HeaderOf(r, "x-hone-alias"), "canary");
+  }
+  // Only a canary: it answers everything, under its own alias.
+  manager_->SetAspiredVersions({{"houses", 2, {"canary"}}});
+  ASSERT_TRUE(manager_->WaitIdle(std::chrono::seconds(30)));
+  auto alone = Call("POST", "/v2/models/houses/infer", kOneHouse);
+  EXPECT_EQ(HeaderOf(alone, "x-hone-model-version"), "2");
+  EXPECT_EQ(HeaderOf(alone, "x-hone-alias"), "canary");
 }
 
 }  // namespace
