@@ -391,6 +391,12 @@ void ServeMonitor::Record(const ServableHandle& servable, std::string_view reque
     }
   }
   if (request_id.empty() || !impl_->Sampled()) return;
+  // The store keeps ids of printable ASCII only; one it would refuse must not sink a batch.
+  if (!std::all_of(request_id.begin(), request_id.end(),
+                   [](char c) { return c >= ' ' && c <= '~'; })) {
+    impl_->stats.predictions_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const size_t logged = std::min(n, impl_->options.log_rows_per_request);
   const store::TimeMs now = NowMs();
   std::lock_guard lock(impl_->queue_mutex);
@@ -401,6 +407,10 @@ void ServeMonitor::Record(const ServableHandle& servable, std::string_view reque
     }
     std::string id(request_id);
     if (n > 1) id += "#" + std::to_string(i);
+    if (id.size() > kMaxLoggedIdLength) {
+      impl_->stats.predictions_dropped.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     auto in = rows.subspan(i * width, width);
     auto out = outputs.subspan(i * k, k);
     impl_->queue.push_back({servable, std::move(id), now, std::vector<float>(in.begin(), in.end()),
@@ -418,6 +428,18 @@ Result<store::FeedbackResult> ServeMonitor::Feedback(std::string_view model,
   if (!result) {
     impl_->store.reset();
     return result;
+  }
+  // The same labels for what a shadow answered to those requests (most have none: not counted).
+  std::vector<store::Feedback> shadow;
+  shadow.reserve(feedback.size());
+  for (const store::Feedback& f : feedback) {
+    if (f.request_id.size() + kShadowIdSuffix.size() > kMaxLoggedIdLength) continue;
+    shadow.push_back({f.request_id + std::string(kShadowIdSuffix), f.label, f.ts_ms});
+  }
+  if (shadow.empty()) return result;
+  if (auto labelled = meta->RecordFeedback(model, shadow); !labelled) {
+    impl_->store.reset();
+    return Fail(labelled.error());
   }
   impl_->stats.feedback_matched.fetch_add(result->matched, std::memory_order_relaxed);
   impl_->stats.feedback_unknown.fetch_add(result->unknown_count, std::memory_order_relaxed);

@@ -50,6 +50,14 @@ struct MonitoringOptions {
 std::unique_ptr<monitor::WindowAccumulator> MakeWindowAccumulator(const learn::Bundle& bundle,
                                                                   std::string_view name);
 
+/// A shadow version's answer to request X is logged as X + kShadowIdSuffix; feedback for X labels
+/// it too.
+inline constexpr std::string_view kShadowIdSuffix = "@shadow";
+/// The longest request id the prediction log keeps (the store's limit); a row whose id would be
+/// longer (with its "#ROW" or shadow suffix), or holds other than printable ASCII, is not
+/// logged, and counted as dropped.
+inline constexpr size_t kMaxLoggedIdLength = 128;
+
 /// Counters for /metrics.
 struct MonitoringStats {
   std::atomic<uint64_t> windows_written{0};

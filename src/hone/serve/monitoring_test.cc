@@ -195,6 +195,27 @@ TEST_F(MonitoringTest, TheLogIsBoundedAndSampled) {
   EXPECT_EQ(windows->front().requests, 12u);
 }
 
+TEST_F(MonitoringTest, IdsTheStoreWouldRefuseAreNotLoggedAndSinkNothing) {
+  const std::string long_id(127, 'x');  // fits alone, not with "#1"
+  const std::string two_rows = R"({"id": ")" + long_id + R"(", "inputs": [
+      {"name": "size", "shape": [2], "datatype": "FP32", "data": [80, 90]},
+      {"name": "district", "shape": [2], "datatype": "BYTES", "data": ["east", "north"]},
+      {"name": "rooms", "shape": [2], "datatype": "INT64", "data": [3, 4]}]})";
+  ASSERT_EQ(Call("/v2/models/houses/infer", two_rows, "x").status, 200);
+  ASSERT_EQ(Call("/v2/models/houses/infer", R"({"id": "caf\u00e9", "inputs": [
+      {"name": "size", "shape": [1], "datatype": "FP32", "data": [80]},
+      {"name": "district", "shape": [1], "datatype": "BYTES", "data": ["east"]},
+      {"name": "rooms", "shape": [1], "datatype": "INT64", "data": [3]}]})",
+                 "y")
+                .status,
+            200);
+  ASSERT_EQ(Call("/v2/models/houses/infer", House(100, "east"), "fine").status, 200);
+  ASSERT_TRUE(monitor_->Flush());
+  EXPECT_EQ(monitor_->stats().predictions_dropped.load(), 3u);
+  EXPECT_EQ(store_->meta->CountPredictions({.model = "houses"})->first, 1u);
+  EXPECT_EQ(store_->meta->ListMonitorWindows({.model = "houses"})->front().rows, 4u);
+}
+
 TEST(MonitoringFormatTest, InputsAndOutputsAsTheLogKeepsThem) {
   learn::FeatureSchema schema({{"size", core::ColumnType::kNumeric, {}},
                                {"district", core::ColumnType::kCategorical, {"east", "north"}}});

@@ -273,6 +273,9 @@ void InferenceService::Infer(const HttpRequest& request, HttpResponse& response,
   const ModelRoutes& m = *pick.model;
   if (status == 200 && version.empty() && !route.canary && m.shadow) {
     ShadowJob job{.shadow = m.shadow};
+    if (monitor_ != nullptr) {
+      job.request_id = std::string(decoded->id.empty() ? request.request_id : decoded->id);
+    }
     if (m.shadow_reads_default_rows) {
       job.rows = std::move(*decoded);  // the response no longer needs them
     } else {

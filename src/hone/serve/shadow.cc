@@ -105,8 +105,10 @@ void ShadowRunner::Predict(ShadowJob& job) const {
       if (!outputs) {
         status = 500;
       } else if (monitor_ != nullptr) {
-        monitor_->Record(job.shadow, /*request_id=*/"", job.rows->values, bundle.features.size(),
-                         *outputs, shadow.loaded.model->num_outputs());
+        const std::string id =
+            job.request_id.empty() ? "" : job.request_id + std::string(kShadowIdSuffix);
+        monitor_->Record(job.shadow, id, job.rows->values, bundle.features.size(), *outputs,
+                         shadow.loaded.model->num_outputs());
       }
     }
   } catch (const std::exception& e) {  // the worker must outlive any one request

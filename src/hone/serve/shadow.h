@@ -41,6 +41,9 @@ struct ShadowJob {
   std::string body;
   std::string content_type;
   bool mlflow = false;
+  /// The request's id in the prediction log; the shadow's answer is logged as
+  /// kShadowIdSuffix appended to it, so feedback for the request labels both.
+  std::string request_id;
 };
 
 /// Thread-safe: Submit runs on every request thread at once. Owns one worker thread, started by
