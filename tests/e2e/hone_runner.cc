@@ -1,12 +1,15 @@
 #include "hone_runner.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +21,66 @@ extern char** environ;
 namespace hone::e2e {
 
 namespace fs = std::filesystem;
+
+HoneProcess::HoneProcess(const Workspace& ws, const std::string& command,
+                         std::vector<std::string> args)
+    : ws_(ws) {
+  static int count = 0;
+  name_ = command + "-" + std::to_string(++count);
+  std::vector<std::string> argv = {HONE_BINARY, command};
+  if (command == "serve") {
+    for (const char* a : {"--port", "0", "--port-file"}) argv.emplace_back(a);
+    argv.push_back(ws.Path(name_ + ".port").string());
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> raw;
+  for (auto& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  const std::string log = ws.Path(name_ + ".log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addchdir_np(&actions, ws.dir().c_str());
+  pid_t pid = -1;
+  if (posix_spawn(&pid, HONE_BINARY, &actions, nullptr, raw.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  pid_ = pid;
+}
+
+HoneProcess::~HoneProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+uint16_t HoneProcess::WaitForPort() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(ws_.Path(name_ + ".port"));
+    int port = 0;
+    if (in >> port && port > 0) return static_cast<uint16_t>(port);
+    int status = 0;
+    if (pid_ <= 0 || ::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+int HoneProcess::Terminate() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string HoneProcess::Log() const { return ws_.Read(name_ + ".log"); }
 
 Workspace::Workspace() {
   std::string tmpl = (fs::temp_directory_path() / "hone-e2e-XXXXXX").string();

@@ -38,6 +38,29 @@ class Workspace {
   std::filesystem::path dir_;
 };
 
+/// A long-running `hone COMMAND ARGS...` child (serve, watch) with its output in a log file in
+/// the workspace; killed (SIGKILL) at destruction if still running. `hone serve` is given
+/// `--port 0 --port-file FILE`, so WaitForPort finds where it listens.
+class HoneProcess {
+ public:
+  HoneProcess(const Workspace& ws, const std::string& command, std::vector<std::string> args);
+  ~HoneProcess();
+  HoneProcess(const HoneProcess&) = delete;
+  HoneProcess& operator=(const HoneProcess&) = delete;
+
+  /// serve: the port, once written (0 when the process exited or did not within 60 s).
+  uint16_t WaitForPort();
+  /// Sends SIGTERM and returns the exit status (-1 when it did not exit normally).
+  int Terminate();
+  /// What it printed so far (stdout and stderr).
+  std::string Log() const;
+
+ private:
+  const Workspace& ws_;
+  std::string name_;  // the log's and port file's base name
+  int pid_ = -1;
+};
+
 struct ShellResult {
   int exit_code = -1;
   std::string out;  // stdout and stderr

@@ -28,67 +28,6 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using Clock = std::chrono::steady_clock;
 
-// A `hone serve` child process, stopped with SIGTERM (then SIGKILL) at destruction.
-class ServeProcess {
- public:
-  ServeProcess(const Workspace& ws, std::vector<std::string> args) : ws_(ws) {
-    port_file_ = ws.Path("serve.port").string();
-    log_ = ws.Path("serve.log").string();
-    std::vector<std::string> argv = {HONE_BINARY, "serve",       "--port",
-                                     "0",         "--port-file", port_file_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, HONE_BINARY, &actions, nullptr, raw.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // The port, once the server wrote it (0 when it exited or did not within the time).
-  uint16_t WaitForPort() {
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline) {
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port && port > 0) return static_cast<uint16_t>(port);
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return 0;
-  }
-
-  // Sends SIGTERM and returns the exit status (-1 when it did not exit normally).
-  int Terminate() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::string Log() const { return ws_.Read("serve.log"); }
-
- private:
-  const Workspace& ws_;
-  std::string port_file_;
-  std::string log_;
-  pid_t pid_ = -1;
-};
-
 std::string OneHouse(double size) {
   return json({{"inputs",
                 {{{"name", "size"}, {"shape", {1}}, {"datatype", "FP64"}, {"data", {size}}},
@@ -125,8 +64,9 @@ TEST(ServeE2e, ServesFollowsTheRegistryAndDrainsOnSigterm) {
   ASSERT_EQ(train("houses.csv").exit_code, 0);
   ASSERT_EQ(ws.Hone({"promote", "houses", "1"}).exit_code, 0);
 
-  ServeProcess serve(
-      ws, {"--store", ws.Path(".hone").string(), "--poll-interval-ms", "100", "--threads", "2"});
+  HoneProcess serve(
+      ws, "serve",
+      {"--store", ws.Path(".hone").string(), "--poll-interval-ms", "100", "--threads", "2"});
   const uint16_t port = serve.WaitForPort();
   ASSERT_NE(port, 0) << serve.Log();
   HttpClient client(port);
@@ -208,7 +148,7 @@ TEST(ServeE2e, AMissingStoreOrABusyPortIsAClearError) {
                      "--param", "n_estimators=5", "--threads", "1"})
                 .exit_code,
             0);
-  ServeProcess first(ws, {"--store", ws.Path(".hone").string()});
+  HoneProcess first(ws, "serve", {"--store", ws.Path(".hone").string()});
   const uint16_t port = first.WaitForPort();
   ASSERT_NE(port, 0) << first.Log();
   auto busy =

@@ -36,6 +36,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       {"store", AddStoreCommand(app)},       {"gc", AddGcCommand(app)},
       {"audit", AddAuditCommand(app)},       {"run", AddRunCommand(app)},
       {"init", AddInitCommand(app)},         {"serve", AddServeCommand(app)},
+      {"watch", AddWatchCommand(app)},       {"monitor", AddMonitorCommand(app)},
+      {"feedback", AddFeedbackCommand(app)},
   };
   try {
     app.parse(argc, argv);

@@ -1,10 +1,6 @@
 // hone run: execute the pipeline in hone.yaml once; hone init: write a working one.
-#include <atomic>
-#include <csignal>
-
-#include <unistd.h>
-
 #include "hone/cli/commands.h"
+#include "hone/cli/interrupt.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
 #include "hone/core/file.h"
@@ -25,38 +21,6 @@ struct RunFlags {
   std::string junit;
   std::string report;
   StoreFlags store;
-};
-
-std::atomic<bool> g_cancel{false};
-
-/// The first Ctrl-C asks the run to stop (a command stage is ended, the run recorded as
-/// killed); a second one ends hone at once.
-extern "C" void OnInterrupt(int) {
-  if (g_cancel.exchange(true)) _exit(130);
-}
-
-/// Ctrl-C (and SIGTERM) during a run end its command stage and record the run as killed,
-/// instead of leaving it "running" forever.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_cancel.store(false);
-    struct sigaction action {};
-    action.sa_handler = OnInterrupt;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
 };
 
 /// Writes the JUnit and Markdown reports the flags ask for (also after an error, so CI shows
@@ -130,7 +94,7 @@ int RunRun(Io& io, const RunFlags& f) {
   InterruptGuard guard;
   pipeline::RunOptions options;
   options.force = f.force;
-  options.cancel = &g_cancel;
+  options.cancel = guard.cancel();
   options.command_line = io.command_line;
   options.actor = registry::DefaultActor();
   std::ostream& progress = f.json ? io.err : io.out;

@@ -128,13 +128,19 @@ nlohmann::json ModelJson(const store::Model& m) {
           {"created", FormatTime(m.created_ms)},
           {"created_ms", m.created_ms},
           {"latest_version", m.latest_version},
-          {"aliases", m.aliases}};
+          {"aliases", m.aliases},
+          {"alias_weights", m.alias_weights}};
 }
 
 nlohmann::json MoveJson(const store::AliasMove& move) {
-  return {{"model", move.model},   {"alias", move.alias},   {"from", OrNull(move.from)},
-          {"to", OrNull(move.to)}, {"action", move.action}, {"time", FormatTime(move.ts_ms)},
-          {"actor", move.actor}};
+  return {{"model", move.model},
+          {"alias", move.alias},
+          {"from", OrNull(move.from)},
+          {"to", OrNull(move.to)},
+          {"action", move.action},
+          {"time", FormatTime(move.ts_ms)},
+          {"actor", move.actor},
+          {"weight", move.weight ? nlohmann::json(*move.weight) : nlohmann::json()}};
 }
 
 }  // namespace hone::cli
