@@ -4,7 +4,9 @@
 // The servers' monitoring windows are written to the store as `hone serve` writes them.
 #include "hone/loop/controller.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -219,6 +221,37 @@ TEST_F(ControllerTest, OneHolderAtATimeAndTheStateSurvivesAHandOver) {
   auto recorded = LatestLoopState(*store_->meta, "homes");
   ASSERT_TRUE(recorded && *recorded);
   EXPECT_EQ((*recorded)->phase, Phase::kReleasing);
+}
+
+TEST_F(ControllerTest, AHolderThatStopsRenewingIsTakenOverWhenTheLeaseExpires) {
+  pipeline::Spec spec = MakeSpec();
+  spec.watch->lease_seconds = 0.3;
+  std::vector<std::unique_ptr<Controller>> controllers;
+  for (const char* holder : {"watch-a", "watch-b"}) {
+    ControllerOptions options;
+    options.open = [this] { return Open(); };
+    options.holder = holder;
+    options.clock = [this] { return now_; };
+    auto made = Controller::Create(spec, std::move(options));
+    ASSERT_TRUE(made) << made.error().message();
+    controllers.push_back(std::move(*made));
+  }
+  auto look = controllers[0]->Look();
+  ASSERT_TRUE(look && look->held);
+  // a stops (as if killed: it never gives the lease up). Until the lease runs out b waits;
+  // then it takes over, with the state a recorded.
+  auto other = controllers[1]->Look();
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->held);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!other->held && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    other = controllers[1]->Look();
+    ASSERT_TRUE(other) << other.error().message();
+  }
+  EXPECT_TRUE(other->held);
+  EXPECT_EQ(Aliases(), (std::map<std::string, int64_t>{{"production", 1}}));
+  EXPECT_EQ(Actions(*other), (Strings{"none"}));  // nothing new: b does not train again
 }
 
 TEST_F(ControllerTest, ARejectedCandidateChangesNothing) {
