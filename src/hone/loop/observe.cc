@@ -75,7 +75,7 @@ Result<LiveTraffic> Observer::Traffic(std::string_view model, int64_t version,
     }
     ++traffic.window_count;
   }
-  query.limit = 0;
+  query.limit = kMaxLabelsPerLook;
   HONE_ASSIGN_OR_RETURN(std::vector<store::LabelledPrediction> labelled,
                         store_.meta->ListLabelledPredictions(query));
   traffic.metrics = monitor::ComputeLiveMetrics(labelled, classification);

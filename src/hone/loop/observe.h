@@ -28,6 +28,9 @@ namespace hone::loop {
 /// the last hour of one server's traffic (more servers: a shorter span).
 inline constexpr size_t kMaxWindowsPerLook = 720;
 
+/// The newest labelled predictions a look computes a version's live metric over.
+inline constexpr size_t kMaxLabelsPerLook = 20000;
+
 /// What the loop keeps of a version it has read once: its reference profile and target.
 struct VersionProfile {
   core::DataProfile profile;
@@ -53,7 +56,7 @@ class Observer {
   Result<const VersionProfile*> Profile(std::string_view model, int64_t version);
 
   /// The windows and labelled predictions of `model/version` from `since_ms` on (the newest
-  /// kMaxWindowsPerLook windows).
+  /// kMaxWindowsPerLook windows and kMaxLabelsPerLook labelled predictions).
   Result<LiveTraffic> Traffic(std::string_view model, int64_t version, store::TimeMs since_ms,
                               bool classification);
 
