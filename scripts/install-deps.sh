@@ -28,6 +28,7 @@ packages=(
   python3-xgboost      # the example `command:` training stage and its tests
   prometheus           # promtool checks the /metrics output of hone serve
   wrk                  # HTTP load for the serving benchmark and the hot-swap test
+  nginx                # the load balancer in front of serve replicas (scale-out test, bench)
   gunicorn python3-flask python3-fastapi python3-uvicorn  # the serving benchmark's peers
 )
 

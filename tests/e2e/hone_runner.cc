@@ -80,6 +80,13 @@ int HoneProcess::Terminate() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void HoneProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 std::string HoneProcess::Log() const { return ws_.Read(name_ + ".log"); }
 
 Workspace::Workspace() {

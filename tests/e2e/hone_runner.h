@@ -52,6 +52,8 @@ class HoneProcess {
   uint16_t WaitForPort();
   /// Sends SIGTERM and returns the exit status (-1 when it did not exit normally).
   int Terminate();
+  /// Sends SIGKILL (a crash: nothing is released) and waits for the process to end.
+  void Kill();
   /// What it printed so far (stdout and stderr).
   std::string Log() const;
 
