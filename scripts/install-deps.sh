@@ -29,6 +29,8 @@ packages=(
   prometheus           # promtool checks the /metrics output of hone serve
   wrk                  # HTTP load for the serving benchmark and the hot-swap test
   nginx                # the load balancer in front of serve replicas (scale-out test, bench)
+  docker.io            # builds and runs the hone image (deploy/, tests/deploy/image_test.sh)
+  curl python3-yaml    # the deploy checks
   gunicorn python3-flask python3-fastapi python3-uvicorn  # the serving benchmark's peers
 )
 
