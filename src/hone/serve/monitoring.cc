@@ -391,9 +391,9 @@ void ServeMonitor::Record(const ServableHandle& servable, std::string_view reque
     }
   }
   if (request_id.empty() || !impl_->Sampled()) return;
-  // The store keeps ids of printable ASCII only; one it would refuse must not sink a batch.
-  if (!std::all_of(request_id.begin(), request_id.end(),
-                   [](char c) { return c >= ' ' && c <= '~'; })) {
+  // An id the store would refuse must not sink a batch: one that is not printable ASCII is
+  // dropped here (its head is checked), one too long with its row suffix row by row below.
+  if (!store::IsValidRequestId(request_id.substr(0, kMaxLoggedIdLength))) {
     impl_->stats.predictions_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -407,7 +407,7 @@ void ServeMonitor::Record(const ServableHandle& servable, std::string_view reque
     }
     std::string id(request_id);
     if (n > 1) id += "#" + std::to_string(i);
-    if (id.size() > kMaxLoggedIdLength) {
+    if (!store::IsValidRequestId(id)) {
       impl_->stats.predictions_dropped.fetch_add(1, std::memory_order_relaxed);
       continue;
     }

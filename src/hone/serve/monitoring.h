@@ -24,6 +24,7 @@
 #include "hone/serve/model_manager.h"
 #include "hone/serve/servable.h"
 #include "hone/store/meta_store.h"
+#include "hone/store/monitor_fields.h"
 
 namespace hone::serve {
 
@@ -56,7 +57,7 @@ inline constexpr std::string_view kShadowIdSuffix = "@shadow";
 /// The longest request id the prediction log keeps (the store's limit); a row whose id would be
 /// longer (with its "#ROW" or shadow suffix), or holds other than printable ASCII, is not
 /// logged, and counted as dropped.
-inline constexpr size_t kMaxLoggedIdLength = 128;
+inline constexpr size_t kMaxLoggedIdLength = store::kMaxRequestIdLength;
 
 /// Counters for /metrics.
 struct MonitoringStats {

@@ -12,7 +12,6 @@
 namespace hone::store {
 namespace {
 
-constexpr size_t kMaxRequestId = 128;
 constexpr size_t kMaxLabel = 256;  // lease names and holders, audit actions and subjects
 constexpr size_t kMaxUnknownListed = 100;
 
@@ -71,6 +70,11 @@ Result<void> CheckPrintable(std::string_view what, std::string_view text, size_t
   return Fail(ErrorCode::kInvalidArgument, std::string(what) + " '" + shown +
                                                "' is not valid: use 1-" + std::to_string(max) +
                                                " printable ASCII characters");
+}
+
+bool IsValidRequestId(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxRequestIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= ' ' && c <= '~'; });
 }
 
 Result<void> CheckAuditAppend(std::string_view action, std::string_view subject,
@@ -134,7 +138,7 @@ Result<std::vector<PredictionRecord>> PreparePredictions(std::span<const Predict
   for (size_t i = 0; i < records.size(); ++i) {
     const PredictionRecord& r = records[i];
     std::string at = "prediction record " + std::to_string(i);
-    HONE_TRY(CheckPrintable(at + ": request id", r.request_id, kMaxRequestId));
+    HONE_TRY(CheckPrintable(at + ": request id", r.request_id, kMaxRequestIdLength));
     at += " (request '" + r.request_id + "')";
     if (auto named = CheckName("model", r.model); !named) {
       return Fail(named.error().WithContext(at));
@@ -166,7 +170,7 @@ Result<std::vector<Feedback>> PrepareFeedback(std::string_view model,
   for (size_t i = 0; i < feedback.size(); ++i) {
     const Feedback& f = feedback[i];
     std::string at = "feedback record " + std::to_string(i);
-    HONE_TRY(CheckPrintable(at + ": request id", f.request_id, kMaxRequestId));
+    HONE_TRY(CheckPrintable(at + ": request id", f.request_id, kMaxRequestIdLength));
     HONE_TRY(CheckJsonText(at + " (request '" + f.request_id + "'): label", f.label));
   }
   std::vector<Feedback> kept;

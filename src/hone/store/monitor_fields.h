@@ -28,6 +28,12 @@ Result<void> CheckJsonText(std::string_view what, std::string_view text);
 /// (' '..'~').
 Result<void> CheckPrintable(std::string_view what, std::string_view text, size_t max);
 
+/// The longest request id the prediction log and feedback keep.
+inline constexpr size_t kMaxRequestIdLength = 128;
+/// Whether LogPredictions and RecordFeedback accept `id`: 1..kMaxRequestIdLength printable
+/// ASCII characters.
+bool IsValidRequestId(std::string_view id);
+
 /// AppendAudit's input: action and subject printable, before and after JSON.
 Result<void> CheckAuditAppend(std::string_view action, std::string_view subject,
                               std::string_view before_json, std::string_view after_json);
