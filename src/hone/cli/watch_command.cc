@@ -1,7 +1,5 @@
 // hone watch: the loop, forever: retrain on triggers, release to a canary (or shadow), promote
 // or roll back on live evidence; every decision in the audit log.
-#include <chrono>
-#include <ctime>
 #include <iostream>
 
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include "hone/cli/interrupt.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
+#include "hone/core/cron.h"
 #include "hone/loop/controller.h"
 #include "hone/registry/code_state.h"
 #include "hone/registry/registry.h"
@@ -23,16 +22,6 @@ struct WatchFlags {
   bool json = false;
   StoreFlags store;
 };
-
-// "2026-11-30T17:04:05Z".
-std::string UtcNow() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 nlohmann::json LookJson(const loop::LookResult& look) {
   nlohmann::json decisions = nlohmann::json::array();
@@ -60,7 +49,7 @@ int RunWatch(Io& io, const WatchFlags& f) {
   options.actor.name = "hone-watch(" + options.actor.name + ")";
   options.cancel = guard.cancel();
   options.log = [&log](std::string_view line) {
-    log << UtcNow() << " " << line << "\n" << std::flush;
+    log << core::FormatUtc(store::NowMs()) << " " << line << "\n" << std::flush;
   };
   auto controller = loop::Controller::Create(std::move(*spec), std::move(options));
   if (!controller) return ReportError(io, "watch", controller.error(), f.json);
