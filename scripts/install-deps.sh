@@ -28,6 +28,7 @@ packages=(
   python3-xgboost      # the example `command:` training stage and its tests
   prometheus           # promtool checks the /metrics output of hone serve
   wrk                  # HTTP load for the serving benchmark and the hot-swap test
+  slurmctld slurmd slurm-client munge  # a single-node Slurm cluster for the `slurm` tests
   nginx                # the load balancer in front of serve replicas (scale-out test, bench)
   docker.io            # builds and runs the hone image (deploy/, tests/deploy/image_test.sh)
   curl python3-yaml    # the deploy checks

@@ -3,7 +3,8 @@
 # parser of outside input for a bounded time (scripts/fuzz.sh; HONE_FUZZ_SECONDS per target,
 # default 60), then builds and tests twice: with AddressSanitizer + UndefinedBehaviorSanitizer
 # (preset dev) and optimised with warnings as errors (preset ci), with a throwaway PostgreSQL
-# server for the store's `postgres` tests (scripts/pg.sh). The output ends with CTest's summary.
+# server for the store's `postgres` tests (scripts/pg.sh) and a single-node Slurm cluster for the
+# `slurm` tests (scripts/slurm.sh). The output ends with CTest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,15 @@ bash scripts/fuzz.sh "${HONE_FUZZ_SECONDS:-60}"
 # The `postgres` tests need a server: a throwaway one of this run's own (scripts/pg.sh, which
 # needs root), unless HONE_TEST_PG_URL already names one. Only a server started here is stopped,
 # on any exit. Without one the tests skip locally and fail under CI=true.
+# The same for the `slurm` tests' single-node cluster (scripts/slurm.sh), unless SLURM_CONF
+# already names one. Whatever this script started is stopped on exit.
+STOP=()
+stop_services() {
+  local s
+  for s in "${STOP[@]}"; do bash "scripts/$s.sh" stop || true; done
+}
+trap stop_services EXIT
+trap 'exit 130' INT TERM
 if [ -z "${HONE_TEST_PG_URL:-}" ]; then
   export PG_STATE_DIR=${PG_STATE_DIR:-/tmp/hone-pg-test-$$}
   if [ "$(id -u)" -ne 0 ]; then
@@ -22,13 +32,26 @@ if [ -z "${HONE_TEST_PG_URL:-}" ]; then
     HONE_TEST_PG_URL=$(bash scripts/pg.sh env)  # someone else's server: used, not stopped
     export HONE_TEST_PG_URL
   else
-    trap 'bash scripts/pg.sh stop' EXIT  # set first, so a half-started server is stopped too
-    trap 'exit 130' INT TERM
+    STOP+=(pg)  # set first, so a half-started server is stopped too
     if bash scripts/pg.sh start; then
       HONE_TEST_PG_URL=$(bash scripts/pg.sh env)
       export HONE_TEST_PG_URL
     else
       echo "test.sh: PostgreSQL did not start: the postgres tests cannot run" >&2
+      exit 1
+    fi
+  fi
+fi
+if [ -z "${SLURM_CONF:-}" ]; then
+  export SLURM_STATE_DIR=${SLURM_STATE_DIR:-/tmp/hone-slurm-test-$$}
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: not root, so no Slurm cluster (slurmd runs jobs as their user)" >&2
+  else
+    STOP+=(slurm)
+    if bash scripts/slurm.sh start; then
+      eval "$(bash scripts/slurm.sh env)"
+    else
+      echo "test.sh: Slurm did not start: the slurm tests cannot run" >&2
       exit 1
     fi
   fi
