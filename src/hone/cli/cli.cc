@@ -37,7 +37,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       {"audit", AddAuditCommand(app)},       {"run", AddRunCommand(app)},
       {"init", AddInitCommand(app)},         {"serve", AddServeCommand(app)},
       {"watch", AddWatchCommand(app)},       {"monitor", AddMonitorCommand(app)},
-      {"feedback", AddFeedbackCommand(app)},
+      {"feedback", AddFeedbackCommand(app)}, {"exec-trial", AddExecTrialCommand(app)},
   };
   try {
     app.parse(argc, argv);

@@ -38,6 +38,7 @@ Action AddServeCommand(CLI::App& app);
 Action AddWatchCommand(CLI::App& app);
 Action AddMonitorCommand(CLI::App& app);
 Action AddFeedbackCommand(CLI::App& app);
+Action AddExecTrialCommand(CLI::App& app);
 
 }  // namespace hone::cli
 

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -312,41 +313,55 @@ Result<std::vector<ParamAssignments>> PlanTrials(const SearchRequest& request) {
   return trials;
 }
 
-Result<SearchOutcome> RunSearch(const core::Table& table, const TrainRequest& base,
-                                const SearchRequest& request,
-                                const std::function<void(const TrialResult&)>& on_trial) {
-  HONE_ASSIGN_OR_RETURN(std::vector<ParamAssignments> trials, PlanTrials(request));
+namespace {
+
+// What every trial of a search shares: the planned assignments, the prepared rows, the metric
+// that judges and each trial's resolved parameters.
+struct SearchSetup {
+  std::vector<ParamAssignments> trials;
+  PreparedData data;
+  std::string metric;
+  bool higher_is_better = false;
+  std::vector<ParamValues> params;
+};
+
+Result<SearchSetup> SetUpSearch(const core::Table& table, const TrainRequest& base,
+                                const SearchRequest& request) {
+  SearchSetup setup;
+  HONE_ASSIGN_OR_RETURN(setup.trials, PlanTrials(request));
   TrainRequest prepare = base;
   prepare.test_size = 0;
   prepare.cv_folds = 0;
-  HONE_ASSIGN_OR_RETURN(PreparedData data, PrepareTraining(table, prepare));
-  if (static_cast<size_t>(request.folds) > data.split.train.size()) {
+  HONE_ASSIGN_OR_RETURN(setup.data, PrepareTraining(table, prepare));
+  if (static_cast<size_t>(request.folds) > setup.data.split.train.size()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "search folds " + std::to_string(request.folds) + " exceed the " +
-                    std::to_string(data.split.train.size()) + " labelled rows");
+                    std::to_string(setup.data.split.train.size()) + " labelled rows");
   }
+  const Task task = setup.data.target.task;
+  setup.metric = request.metric.empty() ? HeadlineMetric(task) : request.metric;
+  const std::vector<std::string> reported = ReportedMetrics(task);
+  if (std::find(reported.begin(), reported.end(), setup.metric) == reported.end()) {
+    return Fail(ErrorCode::kInvalidArgument, "search metric '" + setup.metric +
+                                                 "' is not reported for a " + TaskName(task) +
+                                                 " target; choose one of: " + Join(reported));
+  }
+  setup.higher_is_better = MetricHigherIsBetter(setup.metric);
+  HONE_ASSIGN_OR_RETURN(setup.params,
+                        ResolveTrials(setup.data.trainer->params(), base, request, setup.trials));
+  return setup;
+}
 
+}  // namespace
+
+Result<SearchOutcome> ChooseBest(std::string metric, bool higher_is_better,
+                                 std::vector<TrialResult> trials, ErrorCode first_error) {
+  if (trials.empty()) return Fail(ErrorCode::kInvalidArgument, "a search without trials");
   SearchOutcome outcome;
-  outcome.metric = request.metric.empty() ? HeadlineMetric(data.target.task) : request.metric;
-  const std::vector<std::string> reported = ReportedMetrics(data.target.task);
-  if (std::find(reported.begin(), reported.end(), outcome.metric) == reported.end()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "search metric '" + outcome.metric + "' is not reported for a " +
-                    TaskName(data.target.task) + " target; choose one of: " + Join(reported));
-  }
-  outcome.higher_is_better = MetricHigherIsBetter(outcome.metric);
-  HONE_ASSIGN_OR_RETURN(std::vector<ParamValues> params,
-                        ResolveTrials(data.trainer->params(), base, request, trials));
-
-  const unsigned cores = core::ResolveThreads(base.threads);
-  unsigned parallel = request.parallel == 0 ? cores : request.parallel;
-  parallel = static_cast<unsigned>(std::min<size_t>(parallel, trials.size()));
-  const unsigned threads_per_trial = std::max(1u, cores / parallel);
-  std::vector<Finished> finished = RunTrials(data, request, outcome.metric, trials, params,
-                                             parallel, threads_per_trial, on_trial);
-
+  outcome.metric = std::move(metric);
+  outcome.higher_is_better = higher_is_better;
+  outcome.trials = std::move(trials);
   std::optional<size_t> best;
-  for (Finished& f : finished) outcome.trials.push_back(std::move(f.result));
   for (size_t i = 0; i < outcome.trials.size(); ++i) {
     const TrialResult& t = outcome.trials[i];
     if (t.error) continue;
@@ -358,12 +373,44 @@ Result<SearchOutcome> RunSearch(const core::Table& table, const TrainRequest& ba
   }
   if (!best) {
     const TrialResult& first = outcome.trials.front();
-    return Fail(finished.front().code, "all " + std::to_string(outcome.trials.size()) +
-                                           " search trials failed; the first (" +
-                                           AssignmentText(first.params) + "): " + *first.error);
+    return Fail(first_error, "all " + std::to_string(outcome.trials.size()) +
+                                 " search trials failed; the first (" +
+                                 AssignmentText(first.params) +
+                                 "): " + first.error.value_or("no result"));
   }
   outcome.best = *best;
   return outcome;
+}
+
+Result<SearchOutcome> RunSearch(const core::Table& table, const TrainRequest& base,
+                                const SearchRequest& request,
+                                const std::function<void(const TrialResult&)>& on_trial) {
+  HONE_ASSIGN_OR_RETURN(SearchSetup setup, SetUpSearch(table, base, request));
+  const unsigned cores = core::ResolveThreads(base.threads);
+  unsigned parallel = request.parallel == 0 ? cores : request.parallel;
+  parallel = static_cast<unsigned>(std::min<size_t>(parallel, setup.trials.size()));
+  const unsigned threads_per_trial = std::max(1u, cores / parallel);
+  std::vector<Finished> finished = RunTrials(setup.data, request, setup.metric, setup.trials,
+                                             setup.params, parallel, threads_per_trial, on_trial);
+  const ErrorCode first_error = finished.front().code;
+  std::vector<TrialResult> trials;
+  for (Finished& f : finished) trials.push_back(std::move(f.result));
+  return ChooseBest(setup.metric, setup.higher_is_better, std::move(trials), first_error);
+}
+
+Result<OneTrial> RunOneTrial(const core::Table& table, const TrainRequest& base,
+                             const SearchRequest& request, size_t index) {
+  HONE_ASSIGN_OR_RETURN(SearchSetup setup, SetUpSearch(table, base, request));
+  if (index >= setup.trials.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "search trial " + std::to_string(index) +
+                                                 " does not exist: the search has " +
+                                                 std::to_string(setup.trials.size()) + " trials");
+  }
+  Finished f = RunTrial(setup.data, request, setup.metric, setup.params[index],
+                        core::ResolveThreads(base.threads));
+  f.result.index = index;
+  f.result.params = setup.trials[index];
+  return OneTrial{std::move(f.result), setup.metric, setup.higher_is_better};
 }
 
 }  // namespace hone::learn

@@ -83,6 +83,24 @@ Result<SearchOutcome> RunSearch(const core::Table& table, const TrainRequest& ba
                                 const SearchRequest& request,
                                 const std::function<void(const TrialResult&)>& on_trial = {});
 
+/// One trial of a search, run on its own (by an executor that runs each trial elsewhere):
+/// exactly what RunSearch computes for trial `index`, on base.threads threads, with the metric
+/// that judges it.
+struct OneTrial {
+  TrialResult trial;
+  std::string metric;
+  bool higher_is_better = false;
+};
+Result<OneTrial> RunOneTrial(const core::Table& table, const TrainRequest& base,
+                             const SearchRequest& request, size_t index);
+
+/// The best of `trials` (in trial order) as RunSearch picks it: the best score, ties to the
+/// earlier trial, failed trials skipped; fails with `first_error` naming the first trial's
+/// error when every trial failed.
+Result<SearchOutcome> ChooseBest(std::string metric, bool higher_is_better,
+                                 std::vector<TrialResult> trials,
+                                 ErrorCode first_error = ErrorCode::kInternal);
+
 }  // namespace hone::learn
 
 #endif  // HONE_LEARN_SEARCH_H_

@@ -281,6 +281,41 @@ TEST(SearchTest, RegressionPicksTheLowestCrossValidatedRmse) {
   }
 }
 
+TEST(SearchTest, ATrialRunOnItsOwnIsTheSearchsTrialAndTheBestIsChosenAlike) {
+  Table table = Regression(200, 3);
+  SearchRequest r =
+      Grid({Choices("max_depth", {"1", "4"}), Choices("min_samples_leaf", {"1", "20"})});
+  auto out = RunSearch(table, Base("y"), r);
+  ASSERT_TRUE(out) << out.error().message();
+  std::vector<TrialResult> alone;
+  for (size_t i = 0; i < out->trials.size(); ++i) {
+    TrainRequest base = Base("y");
+    base.threads = 1;  // another machine, other cores: the same figures
+    auto one = RunOneTrial(table, base, r, i);
+    ASSERT_TRUE(one) << one.error().message();
+    EXPECT_EQ(one->metric, "rmse");
+    EXPECT_EQ(one->trial.index, i);
+    EXPECT_EQ(one->trial.params, out->trials[i].params);
+    EXPECT_EQ(one->trial.cv_mean, out->trials[i].cv_mean);
+    EXPECT_EQ(one->trial.score, out->trials[i].score);
+    alone.push_back(one->trial);
+  }
+  auto chosen = ChooseBest("rmse", false, alone);
+  ASSERT_TRUE(chosen) << chosen.error().message();
+  EXPECT_EQ(chosen->best, out->best);
+  auto missing = RunOneTrial(table, Base("y"), r, 4);
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.error().message(), HasSubstr("trial 4 does not exist: the search has 4"));
+  // Every trial failed: the first one's error is named.
+  alone[0].error = "out of memory";
+  for (TrialResult& t : alone) t.error = t.error.value_or("killed");
+  auto none = ChooseBest("rmse", false, alone, ErrorCode::kIo);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), ErrorCode::kIo);
+  EXPECT_THAT(none.error().message(), HasSubstr("all 4 search trials failed"));
+  EXPECT_THAT(none.error().message(), HasSubstr("out of memory"));
+}
+
 TEST(SearchTest, ClassificationPicksByTheNamedMetricOrLogLoss) {
   Table table = Classification(240, 2);
   SearchRequest r = Grid({Choices("max_depth", {"1", "2", "0"})});

@@ -356,46 +356,60 @@ Result<void> PipelineRun::TrainModel(const learn::PreparedData& data) {
   return {};
 }
 
+exec::TrialRunInfo PipelineRun::TrialInfo(const std::string& command) const {
+  return {result_.run_id, spec_.model, snapshot_.digest, command, options_.actor.name};
+}
+
 void PipelineRun::RecordTrial(const learn::TrialResult& t) {
   // Every trial is a child run; a failure to record one does not stop the search.
-  store::RunStart start;
-  start.command = options_.command_line + " (search trial " + std::to_string(t.index) + ")";
-  start.start_ms = store::NowMs();
-  start.host = registry::HostName();
-  start.user = options_.actor.name;
-  start.data_digest = snapshot_.digest;
-  auto id = store_.meta->CreateRun(start);
-  if (!id) return;
-  (void)store_.meta->LogParams(*id, {t.params.begin(), t.params.end()});
-  (void)store_.meta->SetTags(*id, {{kParentRunTag, result_.run_id},
-                                   {kPipelineTag, spec_.model},
-                                   {"trial", std::to_string(t.index)}});
-  std::vector<store::Metric> metrics;
-  for (const auto& [name, value] : t.cv_mean) {
-    metrics.push_back({"cv_" + name, value, 0, store::NowMs()});
-  }
-  (void)store_.meta->LogMetrics(*id, metrics);
-  (void)store_.meta->EndRun(*id, t.error ? store::RunStatus::kFailed : store::RunStatus::kFinished,
-                            store::NowMs());
+  (void)exec::RecordTrialRun(
+      *store_.meta,
+      TrialInfo(options_.command_line + " (search trial " + std::to_string(t.index) + ")"), t,
+      /*metric=*/"", /*higher_is_better=*/false);
 }
 
 Result<learn::ParamAssignments> PipelineRun::SearchStage(const learn::PreparedData& data) {
-  // Trials are judged by cross-validation on the training rows only: the holdout stays unseen
-  // until the chosen model is evaluated.
-  const core::Table train_rows = snapshot_.table.Take(data.TableRows(data.split.train));
   nlohmann::json trials = nlohmann::json::array();
-  auto on_trial = [&](const learn::TrialResult& t) {
+  auto describe = [&](const learn::TrialResult& t) {
     nlohmann::json trial = {{"index", t.index}, {"score", t.score}, {"seconds", t.seconds}};
     trial["params"] = nlohmann::json::object();
     for (const auto& [k, v] : t.params) trial["params"][k] = v;
     if (t.error) trial["error"] = *t.error;
     trials.push_back(std::move(trial));
-    RecordTrial(t);
   };
-  HONE_ASSIGN_OR_RETURN(learn::SearchOutcome found,
-                        learn::RunSearch(train_rows, request_, *spec_.search, on_trial));
-  result_.details["search"] = {
-      {"metric", found.metric}, {"best", found.best}, {"trials", std::move(trials)}};
+  learn::SearchOutcome found;
+  if (spec_.executor == "slurm") {
+    // The jobs read the data from the artifact store, by digest: what this run read, even if
+    // the source has changed since.
+    HONE_ASSIGN_OR_RETURN(std::string digest, registry_.PutArtifact(snapshot_.bytes));
+    exec::SlurmSearch search;
+    search.spec = &spec_;
+    search.store = &store_;
+    search.run = TrialInfo("hone exec-trial (search trial of " + options_.command_line + ")");
+    search.run.data_digest = digest;
+    std::error_code ec;
+    search.hone_binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+      return Fail(ErrorCode::kIo,
+                  "cannot find this hone binary for the Slurm jobs: " + ec.message());
+    }
+    search.cancel = options_.cancel;
+    HONE_ASSIGN_OR_RETURN(found, exec::RunSearchOnSlurm(search));
+    for (const learn::TrialResult& t : found.trials) describe(t);
+  } else {
+    // Trials are judged by cross-validation on the training rows only: the holdout stays
+    // unseen until the chosen model is evaluated.
+    const core::Table train_rows = snapshot_.table.Take(data.TableRows(data.split.train));
+    auto on_trial = [&](const learn::TrialResult& t) {
+      describe(t);
+      RecordTrial(t);
+    };
+    HONE_ASSIGN_OR_RETURN(found, learn::RunSearch(train_rows, request_, *spec_.search, on_trial));
+  }
+  result_.details["search"] = {{"metric", found.metric},
+                               {"best", found.best},
+                               {"executor", spec_.executor},
+                               {"trials", std::move(trials)}};
   return found.trials[found.best].params;
 }
 

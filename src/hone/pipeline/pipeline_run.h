@@ -14,6 +14,7 @@
 #include "hone/learn/bundle.h"
 #include "hone/learn/search.h"
 #include "hone/learn/training.h"
+#include "hone/pipeline/exec/slurm_search.h"
 #include "hone/pipeline/run.h"
 #include "hone/pipeline/source.h"
 #include "hone/pipeline/stage_keys.h"
@@ -74,6 +75,8 @@ class PipelineRun {
   Result<void> TrainModel(const learn::PreparedData& data);
   Result<learn::ParamAssignments> SearchStage(const learn::PreparedData& data);
   void RecordTrial(const learn::TrialResult& trial);
+  /// Who a search trial's child run belongs to (this run), recorded with `command`.
+  exec::TrialRunInfo TrialInfo(const std::string& command) const;
   Result<void> ReuseModel(const learn::PreparedData& data, const TrainedModel& trained);
   Result<void> EvaluateStage();
   Result<void> GateStage();

@@ -21,14 +21,13 @@ namespace spec_internal {
 namespace {
 
 constexpr std::string_view kTopKeys[] = {
-    "model",  "data",  "target", "task",     "ignore", "split",     "test_size", "seed",
-    "checks", "train", "search", "evaluate", "gates",  "bootstrap", "promote",   "executor", "watch"};
+    "model", "data",   "target",   "task",  "ignore",    "split",   "test_size", "seed", "checks",
+    "train", "search", "evaluate", "gates", "bootstrap", "promote", "executor",  "watch"};
 constexpr std::string_view kDataKeys[] = {"path", "glob", "sql", "snapshot"};
 constexpr std::string_view kSqlKeys[] = {"url", "query"};
 constexpr std::string_view kSplitKeys[] = {"method", "column", "test_size", "seed"};
 constexpr std::string_view kEvaluateKeys[] = {"cv", "slices", "latency_rows"};
 constexpr std::string_view kPromoteKeys[] = {"alias", "enabled"};
-constexpr std::string_view kExecutors[] = {"local"};
 
 Result<DataSourceSpec> ReadData(const Context& cx, const Value& v) {
   HONE_ASSIGN_OR_RETURN(Fields f, Fields::Read(cx, v, kDataKeys));
@@ -209,13 +208,7 @@ Result<Spec> ReadSpec(const Context& cx, const YAML::Node& root, Spec spec) {
   if (const Value* w = top.Find("watch")) {
     HONE_ASSIGN_OR_RETURN(spec.watch, ReadWatch(cx, *w));
   }
-  if (const Value* e = top.Find("executor")) {
-    HONE_ASSIGN_OR_RETURN(spec.executor, Text(cx, *e));
-    if (!Contains(kExecutors, spec.executor)) {
-      return cx.Fail(*e, "executor: unknown executor '" + spec.executor +
-                             "'; valid executors: " + Join(kExecutors));
-    }
-  }
+  if (const Value* e = top.Find("executor")) HONE_TRY(ReadExecutor(cx, *e, spec));
   return spec;
 }
 

@@ -67,6 +67,24 @@ struct PromoteSpec {
   bool enabled = true;
 };
 
+/// What a stage's Slurm jobs ask for; 0 or empty leaves the cluster's default.
+struct SlurmStageSpec {
+  std::string partition;
+  int64_t time_minutes = 0;  // --time
+  int cpus = 0;              // --cpus-per-task
+  std::string memory;        // --mem: "512M", "4G"
+  int max_running = 0;       // a search's array: the most trials at once
+};
+
+/// `executor: slurm`, or `executor: {slurm: {...}}`: the train stage and every search trial
+/// run as Slurm jobs (a search as one job array) of the same hone binary on the same store.
+struct SlurmExecutorSpec {
+  SlurmStageSpec train;
+  SlurmStageSpec search;
+  /// How often squeue is asked about the jobs.
+  int64_t poll_ms = 500;
+};
+
 struct Spec {
   std::filesystem::path file;  // hone.yaml as given
   std::filesystem::path dir;   // the folder relative paths resolve against
@@ -85,8 +103,9 @@ struct Spec {
   std::vector<gate::MetricGate> gates;
   gate::BootstrapOptions bootstrap;
   PromoteSpec promote;
-  /// "local" (issue 7 adds "slurm").
+  /// "local": stages run in this process; "slurm": as Slurm jobs (`slurm` says how).
   std::string executor = "local";
+  SlurmExecutorSpec slurm;
   /// `watch:`: what `hone watch` does for this model; absent: the defaults of watch_spec.h.
   std::optional<WatchSpec> watch;
 

@@ -36,6 +36,10 @@ nlohmann::json WatchJson(const WatchSpec& watch);
 /// Whether `schedule` is valid cron syntax (the error says what is wrong).
 Result<void> CheckSchedule(std::string_view schedule);
 
+/// `executor:` (spec_executor.cc): `local`, `slurm`, or `{slurm: {...}}` with the jobs'
+/// resources, for both stages or per stage (`train:`, `search:`).
+Result<void> ReadExecutor(const Context& cx, const Value& v, Spec& spec);
+
 }  // namespace hone::pipeline::spec_internal
 
 #endif  // HONE_PIPELINE_SPEC_SECTIONS_H_

@@ -74,8 +74,10 @@ Result<Store> OpenStore(const StoreOptions& options) {
   std::error_code ec;
   fs::path folder;  // the store folder, when there is one
   std::unique_ptr<MetaStore> meta;
+  std::string location;
   if (SchemeOf(options.store) != nullptr) {
     HONE_ASSIGN_OR_RETURN(meta, OpenMetaStore(options.store, options.create));
+    location = options.store;
     if (options.artifacts.empty()) {
       auto found = FindStoreFolder(cwd);
       if (!found && !options.create) {
@@ -122,11 +124,12 @@ Result<Store> OpenStore(const StoreOptions& options) {
       }
     }
     HONE_ASSIGN_OR_RETURN(meta, OpenSqlite(db, options.create));
+    location = fs::absolute(db, ec).string();
   }
   fs::path artifacts =
       options.artifacts.empty() ? folder / kArtifactFolder : fs::path(options.artifacts);
   HONE_ASSIGN_OR_RETURN(ArtifactStore blobs, ArtifactStore::Open(artifacts));
-  return Store{std::move(meta), std::move(blobs)};
+  return Store{std::move(meta), std::move(blobs), std::move(location)};
 }
 
 }  // namespace hone::store

@@ -32,6 +32,10 @@ struct StoreOptions {
 struct Store {
   std::unique_ptr<MetaStore> meta;
   ArtifactStore artifacts;
+  /// What opens the same MetaStore from another process or machine (as --store): the database
+  /// file's absolute path, or the postgresql:// URL as given (with its password: never print
+  /// it). Empty when the store was not opened by OpenStore.
+  std::string location;
 };
 
 /// Opens the store `options` name. A path that is not a hone store is kInvalidData; an

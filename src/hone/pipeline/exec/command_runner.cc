@@ -1,7 +1,9 @@
 #include "hone/pipeline/exec/command_runner.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <system_error>
 
 #include <fcntl.h>
@@ -19,7 +21,7 @@ std::string ErrnoText(int error) { return std::generic_category().message(error)
 
 class SystemRunner final : public CommandRunner {
  public:
-  Result<CommandOutput> Run(const std::vector<std::string>& argv) override {
+  Result<CommandOutput> Run(const std::vector<std::string>& argv, const Env& env) override {
     if (argv.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to run");
     int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return Fail(ErrorCode::kIo, "pipe: " + ErrnoText(errno));
@@ -38,8 +40,22 @@ class SystemRunner final : public CommandRunner {
     std::vector<std::string> args = argv;
     for (std::string& a : args) raw.push_back(a.data());
     raw.push_back(nullptr);
+    // The environment: the inherited one without the names `env` sets, then `env`.
+    std::vector<std::string> vars;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string_view var(*e);
+      const bool replaced = std::any_of(env.begin(), env.end(), [&](const auto& kv) {
+        return var.size() > kv.first.size() && var.starts_with(kv.first) &&
+               var[kv.first.size()] == '=';
+      });
+      if (!replaced) vars.emplace_back(var);
+    }
+    for (const auto& [name, value] : env) vars.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (std::string& v : vars) envp.push_back(v.data());
+    envp.push_back(nullptr);
     pid_t pid = -1;
-    const int spawned = ::posix_spawnp(&pid, raw[0], &actions, nullptr, raw.data(), environ);
+    const int spawned = ::posix_spawnp(&pid, raw[0], &actions, nullptr, raw.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(out[1]);
     ::close(err[1]);

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hone/core/error.h"
@@ -22,10 +23,12 @@ struct CommandOutput {
 class CommandRunner {
  public:
   virtual ~CommandRunner() = default;
+  using Env = std::vector<std::pair<std::string, std::string>>;
   /// Runs argv[0] (found on PATH) with the other arguments, no shell, standard input from
-  /// /dev/null, and returns what it printed. kIo when it cannot be started; a non-zero exit is
-  /// a result.
-  virtual Result<CommandOutput> Run(const std::vector<std::string>& argv) = 0;
+  /// /dev/null, the inherited environment plus `env` (which wins), and returns what it printed.
+  /// kIo when it cannot be started; a non-zero exit is a result.
+  virtual Result<CommandOutput> Run(const std::vector<std::string>& argv, const Env& env) = 0;
+  Result<CommandOutput> Run(const std::vector<std::string>& argv) { return Run(argv, {}); }
 };
 
 /// The real thing: posix_spawnp, both outputs read through pipes.

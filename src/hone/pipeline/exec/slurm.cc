@@ -74,8 +74,9 @@ std::vector<std::string> SbatchArguments(const SlurmJob& job) {
   return args;
 }
 
-Result<CommandOutput> Slurm::RunTool(const std::vector<std::string>& argv) {
-  auto ran = runner_.Run(argv);
+Result<CommandOutput> Slurm::RunTool(const std::vector<std::string>& argv,
+                                     const CommandRunner::Env& env) {
+  auto ran = runner_.Run(argv, env);
   if (!ran) {
     return Fail(ran.error().WithContext("running " + argv[0] +
                                         " (is Slurm's client installed and SLURM_CONF set?)"));
@@ -84,7 +85,7 @@ Result<CommandOutput> Slurm::RunTool(const std::vector<std::string>& argv) {
 }
 
 Result<std::string> Slurm::Submit(const SlurmJob& job) {
-  HONE_ASSIGN_OR_RETURN(CommandOutput out, RunTool(SbatchArguments(job)));
+  HONE_ASSIGN_OR_RETURN(CommandOutput out, RunTool(SbatchArguments(job), job.env));
   // --parsable prints "ID" or "ID;CLUSTER".
   std::string id = Trimmed(out.out);
   if (size_t semi = id.find(';'); semi != std::string::npos) id.resize(semi);

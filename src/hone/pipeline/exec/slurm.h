@@ -37,6 +37,9 @@ struct SlurmJob {
   std::filesystem::path log;
   std::filesystem::path workdir;  // --chdir
   SlurmResources resources;
+  /// Set in the job's environment: given to sbatch's own environment, which Slurm hands on to
+  /// the job (--export=ALL, its default), so that secrets never appear on a command line.
+  CommandRunner::Env env;
 };
 
 /// One task of a job (index 0 for a job that is not an array) and its Slurm state:
@@ -71,7 +74,8 @@ class Slurm {
                                       std::chrono::milliseconds interval);
 
  private:
-  Result<CommandOutput> RunTool(const std::vector<std::string>& argv);
+  Result<CommandOutput> RunTool(const std::vector<std::string>& argv,
+                                const CommandRunner::Env& env = {});
   CommandRunner& runner_;
 };
 

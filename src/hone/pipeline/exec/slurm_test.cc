@@ -16,14 +16,16 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Answers each tool from its own queue of scripted outputs (the last one repeats) and keeps
 // every command line it was given.
 class FakeRunner : public CommandRunner {
  public:
   void Script(const std::string& tool, CommandOutput out) { answers_[tool].push_back(out); }
-  Result<CommandOutput> Run(const std::vector<std::string>& argv) override {
+  Result<CommandOutput> Run(const std::vector<std::string>& argv, const Env& env) override {
     calls.push_back(argv);
+    envs.push_back(env);
     auto& queue = answers_[argv[0]];
     if (queue.empty()) return Fail(ErrorCode::kIo, "cannot run " + argv[0] + ": not found");
     CommandOutput out = queue.front();
@@ -36,6 +38,7 @@ class FakeRunner : public CommandRunner {
     return n;
   }
   std::vector<std::vector<std::string>> calls;
+  std::vector<Env> envs;
 
  private:
   std::map<std::string, std::deque<CommandOutput>> answers_;
@@ -72,9 +75,14 @@ TEST(SlurmTest, SubmitReadsTheParsableIdAndNamesSbatchsRefusal) {
   runner.Script("sbatch", {0, "4242;cluster\n", ""});
   runner.Script("sbatch", {1, "", "sbatch: error: invalid partition specified: nope\n"});
   Slurm slurm(runner);
-  auto id = slurm.Submit(ArrayJob(2));
+  SlurmJob job = ArrayJob(2);
+  job.env = {{"HONE_STORE", "postgresql://u:secret@db/hone"}};
+  auto id = slurm.Submit(job);
   ASSERT_TRUE(id) << id.error().message();
   EXPECT_EQ(*id, "4242");
+  // The store's URL goes to sbatch's environment, never onto its command line.
+  EXPECT_EQ(runner.envs[0], job.env);
+  for (const std::string& arg : runner.calls[0]) EXPECT_THAT(arg, Not(HasSubstr("secret")));
   auto refused = slurm.Submit(ArrayJob(2));
   ASSERT_FALSE(refused);
   EXPECT_THAT(refused.error().message(), HasSubstr("invalid partition specified: nope"));
@@ -183,6 +191,9 @@ TEST(SystemCommandRunnerTest, SeparatesOutputAndErrorAndReportsTheExitStatus) {
   EXPECT_EQ(out->exit_code, 3);
   EXPECT_EQ(out->out, "out\n");
   EXPECT_EQ(out->err, "err\n");
+  auto env = runner->Run({"sh", "-c", "echo \"$HONE_A-$HOME\""}, {{"HONE_A", "x"}, {"HOME", "/h"}});
+  ASSERT_TRUE(env) << env.error().message();
+  EXPECT_EQ(env->out, "x-/h\n");
   auto missing = runner->Run({"hone-no-such-tool"});
   ASSERT_FALSE(missing);
   EXPECT_THAT(missing.error().message(), HasSubstr("hone-no-such-tool"));

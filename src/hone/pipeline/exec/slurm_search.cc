@@ -1,0 +1,196 @@
+#include "hone/pipeline/exec/slurm_search.h"
+
+#include <map>
+#include <system_error>
+
+#include "hone/core/csv.h"
+#include "hone/pipeline/exec/slurm.h"
+#include "hone/pipeline/pipeline_run.h"
+#include "hone/pipeline/stage_keys.h"
+#include "hone/registry/registry.h"
+
+namespace hone::pipeline::exec {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kTrialTag[] = "trial";
+constexpr char kTrialErrorTag[] = "hone.trial_error";
+constexpr char kSearchMetricTag[] = "hone.search_metric";
+constexpr char kHigherIsBetterTag[] = "hone.higher_is_better";
+constexpr char kSecondsMetric[] = "trial_seconds";
+
+// `text` as one word for /bin/sh.
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+Result<std::string> RecordTrialRun(store::MetaStore& meta, const TrialRunInfo& info,
+                                   const learn::TrialResult& trial, const std::string& metric,
+                                   bool higher_is_better) {
+  store::RunStart start;
+  start.command = info.command;
+  start.start_ms = store::NowMs();
+  start.host = registry::HostName();
+  start.user = info.user;
+  start.data_digest = info.data_digest;
+  HONE_ASSIGN_OR_RETURN(std::string id, meta.CreateRun(start));
+  HONE_TRY(meta.LogParams(id, {trial.params.begin(), trial.params.end()}));
+  std::map<std::string, std::string> tags = {{kParentRunTag, info.parent_run},
+                                             {kPipelineTag, info.model},
+                                             {kTrialTag, std::to_string(trial.index)}};
+  if (!metric.empty()) {
+    tags[kSearchMetricTag] = metric;
+    tags[kHigherIsBetterTag] = higher_is_better ? "true" : "false";
+  }
+  if (trial.error) tags[kTrialErrorTag] = trial.error->substr(0, 1000);
+  HONE_TRY(meta.SetTags(id, tags));
+  std::vector<store::Metric> metrics;
+  for (const auto& [name, value] : trial.cv_mean) {
+    metrics.push_back({"cv_" + name, value, 0, store::NowMs()});
+  }
+  metrics.push_back({kSecondsMetric, trial.seconds, 0, store::NowMs()});
+  HONE_TRY(meta.LogMetrics(id, metrics));
+  HONE_TRY(meta.EndRun(id, trial.error ? store::RunStatus::kFailed : store::RunStatus::kFinished,
+                       store::NowMs()));
+  return id;
+}
+
+Result<learn::SearchOutcome> ReadTrialRuns(store::MetaStore& meta, const std::string& parent_run,
+                                           const std::vector<learn::ParamAssignments>& planned) {
+  store::RunQuery query;
+  query.tag = {kParentRunTag, parent_run};
+  query.limit = planned.size() * 2 + 16;  // a requeued task may have recorded twice
+  HONE_ASSIGN_OR_RETURN(std::vector<store::Run> runs, meta.ListRuns(query));
+  std::map<size_t, const store::Run*> by_index;  // newest first: the first seen stands
+  for (const store::Run& run : runs) {
+    auto index = run.tags.find(kTrialTag);
+    if (index == run.tags.end()) continue;
+    const size_t i = std::stoul(index->second);
+    if (i < planned.size()) by_index.emplace(i, &run);
+  }
+  std::string metric;
+  bool higher_is_better = false;
+  std::vector<learn::TrialResult> trials;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    auto found = by_index.find(i);
+    if (found == by_index.end()) {
+      return Fail(ErrorCode::kIo, "search trial " + std::to_string(i) + " of run " + parent_run +
+                                      " left no record in the store");
+    }
+    const store::Run& run = *found->second;
+    if (auto m = run.tags.find(kSearchMetricTag); m != run.tags.end()) metric = m->second;
+    if (auto h = run.tags.find(kHigherIsBetterTag); h != run.tags.end()) {
+      higher_is_better = h->second == "true";
+    }
+    learn::TrialResult t;
+    t.index = i;
+    t.params = planned[i];
+    for (const store::Metric& m : run.metrics) {
+      if (m.key == kSecondsMetric) t.seconds = m.value;
+      if (m.key.starts_with("cv_")) t.cv_mean.emplace_back(m.key.substr(3), m.value);
+    }
+    if (auto e = run.tags.find(kTrialErrorTag); e != run.tags.end()) t.error = e->second;
+    trials.push_back(std::move(t));
+  }
+  if (metric.empty()) {
+    return Fail(ErrorCode::kInvalidData,
+                "the search trials of run " + parent_run + " do not name the metric they judge by");
+  }
+  for (learn::TrialResult& t : trials) {
+    if (t.error) continue;
+    auto it = std::find_if(t.cv_mean.begin(), t.cv_mean.end(),
+                           [&](const auto& m) { return m.first == metric; });
+    if (it == t.cv_mean.end()) {
+      t.error = "no cv_" + metric + " recorded";
+    } else {
+      t.score = it->second;
+    }
+  }
+  return learn::ChooseBest(metric, higher_is_better, std::move(trials));
+}
+
+Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search) {
+  const Spec& spec = *search.spec;
+  store::Store& store = *search.store;
+  if (store.location.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the Slurm executor needs a store other processes can open (--store)");
+  }
+  HONE_ASSIGN_OR_RETURN(std::vector<learn::ParamAssignments> planned,
+                        learn::PlanTrials(*spec.search));
+  std::error_code ec;
+  const fs::path artifacts = fs::absolute(store.artifacts.root(), ec);
+  const fs::path logs = artifacts / "slurm" / search.run.parent_run;
+  fs::create_directories(logs, ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo,
+                "cannot make the jobs' log folder '" + logs.string() + "': " + ec.message());
+  }
+  const fs::path spec_file = fs::absolute(spec.file, ec);
+  const SlurmStageSpec& r = spec.slurm.search;
+  SlurmJob job;
+  job.name = "hone-search-" + spec.model;
+  job.array_size = static_cast<int>(planned.size());
+  job.max_running = r.max_running;
+  job.log = logs / "trial-%a.log";
+  job.workdir = spec_file.parent_path();
+  job.resources = {r.partition, r.time_minutes > 0 ? std::to_string(r.time_minutes) : "", r.cpus,
+                   r.memory};
+  job.command = ShellQuote(search.hone_binary.string()) + " exec-trial --file " +
+                ShellQuote(spec_file.string()) + " --run " + search.run.parent_run + " --data " +
+                search.run.data_digest;
+  // The store's URL may hold a password: it goes through the environment, not the command.
+  job.env = {{"HONE_STORE", store.location}, {"HONE_ARTIFACTS", artifacts.string()}};
+  std::unique_ptr<CommandRunner> own;
+  CommandRunner* runner = search.runner;
+  if (runner == nullptr) {
+    own = SystemCommandRunner();
+    runner = own.get();
+  }
+  Slurm slurm(*runner);
+  HONE_ASSIGN_OR_RETURN(std::string id, slurm.Submit(job));
+  HONE_ASSIGN_OR_RETURN(
+      std::vector<SlurmTask> tasks,
+      slurm.Wait(id, job.array_size, search.cancel, std::chrono::milliseconds(spec.slurm.poll_ms)));
+  HONE_TRY(RequireCompleted(id, job, tasks));
+  return ReadTrialRuns(*store.meta, search.run.parent_run, planned);
+}
+
+Result<learn::TrialResult> RunTrialTask(const Spec& spec, store::Store& store,
+                                        const TrialRunInfo& info, size_t index, unsigned threads) {
+  if (!spec.search) {
+    return Fail(ErrorCode::kInvalidArgument, spec.file.string() + " has no search: section");
+  }
+  HONE_ASSIGN_OR_RETURN(store::Run parent, store.meta->GetRun(info.parent_run));
+  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, store.artifacts.Get(info.data_digest));
+  Snapshot snapshot;
+  snapshot.bytes = std::string(bytes.view());
+  snapshot.digest = info.data_digest;
+  if (auto d = parent.tags.find("data"); d != parent.tags.end()) snapshot.description = d->second;
+  HONE_ASSIGN_OR_RETURN(
+      snapshot.table,
+      core::ParseCsv(snapshot.bytes, "data snapshot " + info.data_digest.substr(0, 12),
+                     CsvOptionsOf(spec)));
+  // The training rows exactly as the pipeline's search sees them: the holdout stays unseen.
+  learn::TrainRequest request = TrainRequestOf(spec, snapshot);
+  HONE_ASSIGN_OR_RETURN(learn::PreparedData data, learn::PrepareTraining(snapshot.table, request));
+  const core::Table train_rows = snapshot.table.Take(data.TableRows(data.split.train));
+  request.threads = threads;
+  HONE_ASSIGN_OR_RETURN(learn::OneTrial one,
+                        learn::RunOneTrial(train_rows, request, *spec.search, index));
+  HONE_TRY(RecordTrialRun(*store.meta, info, one.trial, one.metric, one.higher_is_better));
+  return one.trial;
+}
+
+}  // namespace hone::pipeline::exec

@@ -1,0 +1,136 @@
+// `executor: slurm` as a user runs it: `hone run` sends a 16-trial search to a real
+// single-node Slurm cluster (scripts/slurm.sh) as one job array whose tasks run this hone
+// binary against the same store; every trial is recorded, the best one is trained and
+// registered, and the result is the local executor's for the same seed. A job Slurm refuses
+// fails the run with Slurm's own words. Without a cluster the tests skip; under CI=true they
+// fail.
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "hone_runner.h"
+
+namespace hone::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+const fs::path kExamples = fs::path(HONE_SOURCE_DIR) / "examples" / "house_prices";
+
+// The example's first `rows` sales.
+std::string Sales(size_t rows) {
+  std::ifstream in(kExamples / "house_prices.csv");
+  std::string line, out;
+  for (size_t n = 0; n <= rows && std::getline(in, line); ++n) out += line + "\n";
+  return out;
+}
+
+std::string Spec(const std::string& executor) {
+  return R"(model: house_prices
+data: {path: sales.csv}
+target: price
+ignore: [sale_date]
+split: {method: random, test_size: 0.2, seed: 42}
+train:
+  model: random_forest
+  params: {n_estimators: 8}
+search:
+  method: random
+  trials: 16
+  folds: 3
+  seed: 5
+  space:
+    max_depth: [3, 5, 8, 12]
+    min_samples_leaf: {min: 1, max: 40, integer: true}
+)" + executor;
+}
+
+class SlurmE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* conf = std::getenv("SLURM_CONF");
+    if (conf != nullptr && *conf != '\0') return;
+    const char* ci = std::getenv("CI");
+    if (ci != nullptr && std::string(ci) == "true") {
+      FAIL() << "CI=true but no Slurm cluster: SLURM_CONF is not set (scripts/test.sh starts one "
+                "with scripts/slurm.sh)";
+    }
+    GTEST_SKIP() << "no Slurm cluster: sudo scripts/slurm.sh start; eval \"$(scripts/slurm.sh "
+                    "env)\"";
+  }
+};
+
+json RunJson(const Workspace& w) {
+  RunResult r = w.Hone({"run", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j.is_discarded() ? json::object() : j;
+}
+
+TEST_F(SlurmE2e, ASearchRunsAsAJobArrayAndMatchesTheLocalExecutor) {
+  Workspace local, slurm;
+  for (const Workspace* w : {&local, &slurm}) w->Write("sales.csv", Sales(1500));
+  local.Write("hone.yaml", Spec("executor: local\n"));
+  slurm.Write("hone.yaml",
+              Spec("executor:\n  slurm: {cpus: 1, time: 10m, memory: 1G, poll: 0.2}\n"));
+  const json on_local = RunJson(local);
+  const json on_slurm = RunJson(slurm);
+  ASSERT_EQ(on_slurm["outcome"], "promoted") << on_slurm.dump(1);
+  EXPECT_EQ(on_slurm["version"], 1);
+
+  const json& a = on_local["details"]["search"];
+  const json& b = on_slurm["details"]["search"];
+  EXPECT_EQ(b["executor"], "slurm");
+  ASSERT_EQ(b["trials"].size(), 16u);
+  EXPECT_EQ(a["metric"], b["metric"]);
+  EXPECT_EQ(a["best"], b["best"]);
+  // The local executor lists trials as they finish; compare them by index.
+  std::map<int, json> local_trials, slurm_trials;
+  for (const json& t : a["trials"]) local_trials[t["index"].get<int>()] = t;
+  for (const json& t : b["trials"]) slurm_trials[t["index"].get<int>()] = t;
+  ASSERT_EQ(local_trials.size(), 16u);
+  ASSERT_EQ(slurm_trials.size(), 16u);
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_EQ(local_trials[i]["params"], slurm_trials[i]["params"]) << i;
+    EXPECT_EQ(local_trials[i]["score"], slurm_trials[i]["score"]) << i;
+  }
+  // The chosen model, trained on the same rows with the same parameters, scores the same.
+  for (const char* metric : {"rmse", "mae", "r2", "mape", "model_bytes"}) {
+    EXPECT_EQ(on_local["details"]["metrics"][metric], on_slurm["details"]["metrics"][metric])
+        << metric;
+  }
+
+  // Every trial is a child run of the pipeline's run, written by its array task.
+  RunResult runs = slurm.Hone({"runs", "list", "--limit", "50", "--json"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  int trials = 0;
+  const json listed = json::parse(runs.out);
+  for (const json& run : listed["runs"]) {
+    if (run["command"].get<std::string>().find("exec-trial") != std::string::npos) ++trials;
+  }
+  EXPECT_EQ(trials, 16);
+  // The tasks' logs are kept beside the artifacts.
+  const std::string run_id = on_slurm["run"];
+  EXPECT_TRUE(fs::exists(slurm.Path(".hone/artifacts/slurm/" + run_id + "/trial-15.log")));
+}
+
+TEST_F(SlurmE2e, AJobSlurmRefusesFailsTheRunWithSlurmsWords) {
+  Workspace w;
+  w.Write("sales.csv", Sales(600));
+  w.Write("hone.yaml", Spec("executor: {slurm: {partition: no-such-partition}}\n"));
+  RunResult r = w.Hone({"run"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("sbatch refused job 'hone-search-house_prices'"));
+  EXPECT_THAT(r.err, HasSubstr("partition"));
+}
+
+}  // namespace
+}  // namespace hone::e2e
