@@ -117,9 +117,19 @@ TEST_F(SlurmE2e, ASearchRunsAsAJobArrayAndMatchesTheLocalExecutor) {
     if (run["command"].get<std::string>().find("exec-trial") != std::string::npos) ++trials;
   }
   EXPECT_EQ(trials, 16);
-  // The tasks' logs are kept beside the artifacts.
+  // The tasks' logs are kept beside the artifacts, the fit's too: it ran as a job of its own,
+  // and the registered version is the bundle that job wrote.
   const std::string run_id = on_slurm["run"];
   EXPECT_TRUE(fs::exists(slurm.Path(".hone/artifacts/slurm/" + run_id + "/trial-15.log")));
+  EXPECT_THAT(slurm.Read(".hone/artifacts/slurm/" + run_id + "/train.log"),
+              HasSubstr("trained house_prices: bundle "));
+  RunResult shown = slurm.Hone({"runs", "show", run_id, "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const json run = json::parse(shown.out);
+  const std::string bundle = run["tags"]["hone.slurm_bundle"];
+  RunResult version = slurm.Hone({"models", "versions", "house_prices", "--json"});
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  EXPECT_THAT(version.out, HasSubstr(bundle));
 }
 
 TEST_F(SlurmE2e, AJobSlurmRefusesFailsTheRunWithSlurmsWords) {

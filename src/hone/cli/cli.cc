@@ -29,15 +29,25 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hone ") + learn::HoneVersion());
   std::map<std::string, Action> actions = {
-      {"train", AddTrainCommand(app)},       {"eval", AddEvalCommand(app)},
-      {"predict", AddPredictCommand(app)},   {"runs", AddRunsCommand(app)},
-      {"models", AddModelsCommand(app)},     {"promote", AddPromoteCommand(app)},
-      {"rollback", AddRollbackCommand(app)}, {"alias", AddAliasCommand(app)},
-      {"store", AddStoreCommand(app)},       {"gc", AddGcCommand(app)},
-      {"audit", AddAuditCommand(app)},       {"run", AddRunCommand(app)},
-      {"init", AddInitCommand(app)},         {"serve", AddServeCommand(app)},
-      {"watch", AddWatchCommand(app)},       {"monitor", AddMonitorCommand(app)},
-      {"feedback", AddFeedbackCommand(app)}, {"exec-trial", AddExecTrialCommand(app)},
+      {"train", AddTrainCommand(app)},
+      {"eval", AddEvalCommand(app)},
+      {"predict", AddPredictCommand(app)},
+      {"runs", AddRunsCommand(app)},
+      {"models", AddModelsCommand(app)},
+      {"promote", AddPromoteCommand(app)},
+      {"rollback", AddRollbackCommand(app)},
+      {"alias", AddAliasCommand(app)},
+      {"store", AddStoreCommand(app)},
+      {"gc", AddGcCommand(app)},
+      {"audit", AddAuditCommand(app)},
+      {"run", AddRunCommand(app)},
+      {"init", AddInitCommand(app)},
+      {"serve", AddServeCommand(app)},
+      {"watch", AddWatchCommand(app)},
+      {"monitor", AddMonitorCommand(app)},
+      {"feedback", AddFeedbackCommand(app)},
+      {"exec-trial", AddExecTrialCommand(app)},
+      {"exec-train", AddExecTrainCommand(app)},
   };
   try {
     app.parse(argc, argv);

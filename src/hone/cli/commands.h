@@ -39,6 +39,7 @@ Action AddWatchCommand(CLI::App& app);
 Action AddMonitorCommand(CLI::App& app);
 Action AddFeedbackCommand(CLI::App& app);
 Action AddExecTrialCommand(CLI::App& app);
+Action AddExecTrainCommand(CLI::App& app);
 
 }  // namespace hone::cli
 

@@ -1,6 +1,7 @@
-// hone exec-trial: the work of one task of a search's Slurm job array (pipeline/exec). Not for
-// people: the Slurm executor writes this command line; the store comes from HONE_STORE and
-// HONE_ARTIFACTS, which the job inherits from sbatch.
+// hone exec-trial and hone exec-train: the work of a Slurm job of the Slurm executor
+// (pipeline/exec): one task of a search's job array, or the train stage's fit. Not for people:
+// the executor writes these command lines; the store comes from HONE_STORE and HONE_ARTIFACTS,
+// which the job inherits from sbatch.
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -59,7 +60,52 @@ int RunExecTrial(Io& io, const ExecTrialFlags& f) {
   return kExitOk;
 }
 
+struct ExecTrainFlags {
+  std::string file = "hone.yaml";
+  std::string run;
+  std::string data;
+  std::vector<std::string> params;
+  StoreFlags store;
+};
+
+int RunExecTrain(Io& io, const ExecTrainFlags& f) {
+  learn::ParamAssignments params;
+  for (const std::string& p : f.params) {
+    const size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return ReportError(
+          io, "exec-train",
+          Error{ErrorCode::kInvalidArgument, "--param must be KEY=VALUE, got '" + p + "'"}, false);
+    }
+    params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  auto spec = pipeline::LoadSpec(f.file);
+  if (!spec) return ReportError(io, "exec-train", spec.error(), false);
+  auto store = OpenStoreFrom(f.store, /*create=*/false);
+  if (!store) return ReportError(io, "exec-train", store.error(), false);
+  pipeline::exec::TrialRunInfo info{f.run, spec->model, f.data, io.command_line,
+                                    registry::DefaultActor().name};
+  const unsigned threads = static_cast<unsigned>(FromEnv("SLURM_CPUS_PER_TASK").value_or(0));
+  auto digest = pipeline::exec::RunTrainTask(*spec, *store, info, params, threads);
+  if (!digest) return ReportError(io, "exec-train", digest.error(), false);
+  io.out << "trained " << spec->model << ": bundle " << *digest << "\n";
+  return kExitOk;
+}
+
 }  // namespace
+
+Action AddExecTrainCommand(CLI::App& app) {
+  auto f = std::make_shared<ExecTrainFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "exec-train", "The train stage's fit of a run, as a Slurm job runs it (internal)");
+  cmd->group("");  // not listed in --help: the Slurm executor writes this command line
+  cmd->add_option("-f,--file", f->file, "The pipeline spec")->capture_default_str();
+  cmd->add_option("--run", f->run, "The run whose model this is")->required();
+  cmd->add_option("--data", f->data, "The SHA-256 of the run's data snapshot")->required();
+  cmd->add_option("--param", f->params, "KEY=VALUE added to train.params (repeatable)");
+  AddStoreFlags(cmd, f->store);
+  return [f](Io& io) { return RunExecTrain(io, *f); };
+}
 
 Action AddExecTrialCommand(CLI::App& app) {
   auto f = std::make_shared<ExecTrialFlags>();

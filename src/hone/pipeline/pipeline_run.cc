@@ -334,10 +334,12 @@ Result<void> PipelineRun::TrainModel(const learn::PreparedData& data) {
     if (!trained->metrics.empty()) result_.details["command_metrics"] = trained->metrics;
   } else {
     learn::TrainRequest request = request_;
+    learn::ParamAssignments best;
     if (spec_.search) {
-      HONE_ASSIGN_OR_RETURN(learn::ParamAssignments best, SearchStage(data));
-      for (auto& assignment : best) request.params.push_back(std::move(assignment));
+      HONE_ASSIGN_OR_RETURN(best, SearchStage(data));
+      for (const auto& assignment : best) request.params.push_back(assignment);
     }
+    if (spec_.executor == "slurm") return TrainOnSlurm(data, best);
     HONE_ASSIGN_OR_RETURN(outcome, learn::TrainOnTable(snapshot_.table, request));
   }
   candidate_.bytes = learn::EncodeBundle(outcome.bundle);
@@ -379,20 +381,12 @@ Result<learn::ParamAssignments> PipelineRun::SearchStage(const learn::PreparedDa
   };
   learn::SearchOutcome found;
   if (spec_.executor == "slurm") {
-    // The jobs read the data from the artifact store, by digest: what this run read, even if
-    // the source has changed since.
-    HONE_ASSIGN_OR_RETURN(std::string digest, registry_.PutArtifact(snapshot_.bytes));
     exec::SlurmSearch search;
     search.spec = &spec_;
     search.store = &store_;
     search.run = TrialInfo("hone exec-trial (search trial of " + options_.command_line + ")");
-    search.run.data_digest = digest;
-    std::error_code ec;
-    search.hone_binary = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) {
-      return Fail(ErrorCode::kIo,
-                  "cannot find this hone binary for the Slurm jobs: " + ec.message());
-    }
+    HONE_ASSIGN_OR_RETURN(search.run.data_digest, SnapshotForJobs());
+    HONE_ASSIGN_OR_RETURN(search.hone_binary, ThisBinary());
     search.cancel = options_.cancel;
     HONE_ASSIGN_OR_RETURN(found, exec::RunSearchOnSlurm(search));
     for (const learn::TrialResult& t : found.trials) describe(t);
@@ -413,10 +407,43 @@ Result<learn::ParamAssignments> PipelineRun::SearchStage(const learn::PreparedDa
   return found.trials[found.best].params;
 }
 
+Result<std::string> PipelineRun::SnapshotForJobs() {
+  // The jobs read the data from the artifact store, by digest: what this run read, even if
+  // the source has changed since.
+  return registry_.PutArtifact(snapshot_.bytes);
+}
+
+Result<std::filesystem::path> PipelineRun::ThisBinary() {
+  std::error_code ec;
+  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo, "cannot find this hone binary for the Slurm jobs: " + ec.message());
+  }
+  return binary;
+}
+
+Result<void> PipelineRun::TrainOnSlurm(const learn::PreparedData& data,
+                                       const learn::ParamAssignments& best) {
+  exec::SlurmTrain train;
+  train.spec = &spec_;
+  train.store = &store_;
+  train.run = TrialInfo("hone exec-train (" + options_.command_line + ")");
+  HONE_ASSIGN_OR_RETURN(train.run.data_digest, SnapshotForJobs());
+  HONE_ASSIGN_OR_RETURN(train.hone_binary, ThisBinary());
+  train.params = best;
+  train.cancel = options_.cancel;
+  HONE_ASSIGN_OR_RETURN(std::string digest, exec::RunTrainOnSlurm(train));
+  return UseBundle(data, digest, "the Slurm train job of run " + result_.run_id);
+}
+
 Result<void> PipelineRun::ReuseModel(const learn::PreparedData& data, const TrainedModel& trained) {
-  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, store_.artifacts.Get(trained.bundle.digest));
-  HONE_ASSIGN_OR_RETURN(learn::LoadedModel loaded,
-                        learn::LoadBundleBytes(bytes.view(), "run " + trained.run.id));
+  return UseBundle(data, trained.bundle.digest, "run " + trained.run.id);
+}
+
+Result<void> PipelineRun::UseBundle(const learn::PreparedData& data, const std::string& digest,
+                                    const std::string& source) {
+  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, store_.artifacts.Get(digest));
+  HONE_ASSIGN_OR_RETURN(learn::LoadedModel loaded, learn::LoadBundleBytes(bytes.view(), source));
   candidate_.bytes = std::string(bytes.view());
   candidate_.bundle = std::move(loaded.bundle);
   candidate_.model = std::move(loaded.model);

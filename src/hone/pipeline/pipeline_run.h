@@ -78,6 +78,15 @@ class PipelineRun {
   /// Who a search trial's child run belongs to (this run), recorded with `command`.
   exec::TrialRunInfo TrialInfo(const std::string& command) const;
   Result<void> ReuseModel(const learn::PreparedData& data, const TrainedModel& trained);
+  /// The candidate is the bundle `digest` of the artifact store (from `source`, for messages),
+  /// scored on this run's holdout.
+  Result<void> UseBundle(const learn::PreparedData& data, const std::string& digest,
+                         const std::string& source);
+  /// The fit as a Slurm job, with a search's `best` assignments added.
+  Result<void> TrainOnSlurm(const learn::PreparedData& data, const learn::ParamAssignments& best);
+  /// The snapshot's blob in the artifact store, put there for the jobs to read.
+  Result<std::string> SnapshotForJobs();
+  static Result<std::filesystem::path> ThisBinary();
   Result<void> EvaluateStage();
   Result<void> GateStage();
   Result<void> ReleaseStage();

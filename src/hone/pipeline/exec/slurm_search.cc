@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "hone/core/csv.h"
+#include "hone/learn/bundle.h"
 #include "hone/pipeline/exec/slurm.h"
 #include "hone/pipeline/pipeline_run.h"
 #include "hone/pipeline/stage_keys.h"
@@ -31,6 +32,68 @@ std::string ShellQuote(const std::string& text) {
     }
   }
   return out + "'";
+}
+
+// The run's data snapshot, read back from the artifact folder by its digest and parsed as the
+// pipeline parses its source.
+Result<Snapshot> LoadSnapshot(const Spec& spec, store::Store& store, const TrialRunInfo& info) {
+  HONE_ASSIGN_OR_RETURN(store::Run parent, store.meta->GetRun(info.parent_run));
+  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, store.artifacts.Get(info.data_digest));
+  Snapshot snapshot;
+  snapshot.bytes = std::string(bytes.view());
+  snapshot.digest = info.data_digest;
+  if (auto d = parent.tags.find("data"); d != parent.tags.end()) snapshot.description = d->second;
+  HONE_ASSIGN_OR_RETURN(
+      snapshot.table,
+      core::ParseCsv(snapshot.bytes, "data snapshot " + info.data_digest.substr(0, 12),
+                     CsvOptionsOf(spec)));
+  return snapshot;
+}
+
+// A job of this hone binary on this store: its log folder (ARTIFACTS/slurm/RUN), working
+// directory and environment; `arguments` follow the binary on its command line.
+Result<SlurmJob> HoneJob(const Spec& spec, store::Store& store, const std::string& run_id,
+                         const fs::path& hone_binary, const std::string& arguments,
+                         const SlurmStageSpec& resources) {
+  if (store.location.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the Slurm executor needs a store other processes can open (--store)");
+  }
+  std::error_code ec;
+  const fs::path artifacts = fs::absolute(store.artifacts.root(), ec);
+  const fs::path logs = artifacts / "slurm" / run_id;
+  fs::create_directories(logs, ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo,
+                "cannot make the jobs' log folder '" + logs.string() + "': " + ec.message());
+  }
+  const fs::path spec_file = fs::absolute(spec.file, ec);
+  SlurmJob job;
+  job.log = logs;
+  job.workdir = spec_file.parent_path();
+  job.resources = {resources.partition,
+                   resources.time_minutes > 0 ? std::to_string(resources.time_minutes) : "",
+                   resources.cpus, resources.memory};
+  job.command = ShellQuote(hone_binary.string()) + " " + arguments + " --file " +
+                ShellQuote(spec_file.string()) + " --run " + run_id;
+  // The store's URL may hold a password: it goes through the environment, not the command.
+  job.env = {{"HONE_STORE", store.location}, {"HONE_ARTIFACTS", artifacts.string()}};
+  return job;
+}
+
+// Submits `job`, waits for every task to end, and fails unless every one completed.
+Result<void> SubmitAndWait(const SlurmJob& job, CommandRunner* runner,
+                           const std::atomic<bool>* cancel, int64_t poll_ms) {
+  std::unique_ptr<CommandRunner> own;
+  if (runner == nullptr) {
+    own = SystemCommandRunner();
+    runner = own.get();
+  }
+  Slurm slurm(*runner);
+  HONE_ASSIGN_OR_RETURN(std::string id, slurm.Submit(job));
+  HONE_ASSIGN_OR_RETURN(std::vector<SlurmTask> tasks,
+                        slurm.Wait(id, job.array_size, cancel, std::chrono::milliseconds(poll_ms)));
+  return RequireCompleted(id, job, tasks);
 }
 
 }  // namespace
@@ -122,49 +185,51 @@ Result<learn::SearchOutcome> ReadTrialRuns(store::MetaStore& meta, const std::st
 
 Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search) {
   const Spec& spec = *search.spec;
-  store::Store& store = *search.store;
-  if (store.location.empty()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the Slurm executor needs a store other processes can open (--store)");
-  }
   HONE_ASSIGN_OR_RETURN(std::vector<learn::ParamAssignments> planned,
                         learn::PlanTrials(*spec.search));
-  std::error_code ec;
-  const fs::path artifacts = fs::absolute(store.artifacts.root(), ec);
-  const fs::path logs = artifacts / "slurm" / search.run.parent_run;
-  fs::create_directories(logs, ec);
-  if (ec) {
-    return Fail(ErrorCode::kIo,
-                "cannot make the jobs' log folder '" + logs.string() + "': " + ec.message());
-  }
-  const fs::path spec_file = fs::absolute(spec.file, ec);
-  const SlurmStageSpec& r = spec.slurm.search;
-  SlurmJob job;
+  HONE_ASSIGN_OR_RETURN(SlurmJob job,
+                        HoneJob(spec, *search.store, search.run.parent_run, search.hone_binary,
+                                "exec-trial --data " + search.run.data_digest, spec.slurm.search));
   job.name = "hone-search-" + spec.model;
   job.array_size = static_cast<int>(planned.size());
-  job.max_running = r.max_running;
-  job.log = logs / "trial-%a.log";
-  job.workdir = spec_file.parent_path();
-  job.resources = {r.partition, r.time_minutes > 0 ? std::to_string(r.time_minutes) : "", r.cpus,
-                   r.memory};
-  job.command = ShellQuote(search.hone_binary.string()) + " exec-trial --file " +
-                ShellQuote(spec_file.string()) + " --run " + search.run.parent_run + " --data " +
-                search.run.data_digest;
-  // The store's URL may hold a password: it goes through the environment, not the command.
-  job.env = {{"HONE_STORE", store.location}, {"HONE_ARTIFACTS", artifacts.string()}};
-  std::unique_ptr<CommandRunner> own;
-  CommandRunner* runner = search.runner;
-  if (runner == nullptr) {
-    own = SystemCommandRunner();
-    runner = own.get();
+  job.max_running = spec.slurm.search.max_running;
+  job.log /= "trial-%a.log";
+  HONE_TRY(SubmitAndWait(job, search.runner, search.cancel, spec.slurm.poll_ms));
+  return ReadTrialRuns(*search.store->meta, search.run.parent_run, planned);
+}
+
+Result<std::string> RunTrainOnSlurm(const SlurmTrain& train) {
+  const Spec& spec = *train.spec;
+  std::string arguments = "exec-train --data " + train.run.data_digest;
+  for (const auto& [name, value] : train.params) {
+    arguments += " --param " + ShellQuote(name + "=" + value);
   }
-  Slurm slurm(*runner);
-  HONE_ASSIGN_OR_RETURN(std::string id, slurm.Submit(job));
-  HONE_ASSIGN_OR_RETURN(
-      std::vector<SlurmTask> tasks,
-      slurm.Wait(id, job.array_size, search.cancel, std::chrono::milliseconds(spec.slurm.poll_ms)));
-  HONE_TRY(RequireCompleted(id, job, tasks));
-  return ReadTrialRuns(*store.meta, search.run.parent_run, planned);
+  HONE_ASSIGN_OR_RETURN(SlurmJob job, HoneJob(spec, *train.store, train.run.parent_run,
+                                              train.hone_binary, arguments, spec.slurm.train));
+  job.name = "hone-train-" + spec.model;
+  job.log /= "train.log";
+  HONE_TRY(SubmitAndWait(job, train.runner, train.cancel, spec.slurm.poll_ms));
+  HONE_ASSIGN_OR_RETURN(store::Run run, train.store->meta->GetRun(train.run.parent_run));
+  auto digest = run.tags.find(kSlurmBundleTag);
+  if (digest == run.tags.end()) {
+    return Fail(ErrorCode::kIo, "the Slurm train job of run " + train.run.parent_run +
+                                    " completed but recorded no bundle (log: " + job.log.string() +
+                                    ")");
+  }
+  return digest->second;
+}
+
+Result<std::string> RunTrainTask(const Spec& spec, store::Store& store, const TrialRunInfo& info,
+                                 const learn::ParamAssignments& params, unsigned threads) {
+  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, LoadSnapshot(spec, store, info));
+  learn::TrainRequest request = TrainRequestOf(spec, snapshot);
+  for (const auto& assignment : params) request.params.push_back(assignment);
+  request.threads = threads;
+  HONE_ASSIGN_OR_RETURN(learn::TrainOutcome outcome, learn::TrainOnTable(snapshot.table, request));
+  const std::string bytes = learn::EncodeBundle(outcome.bundle);
+  HONE_ASSIGN_OR_RETURN(std::string digest, store.artifacts.Put(bytes));
+  HONE_TRY(store.meta->SetTags(info.parent_run, {{kSlurmBundleTag, digest}}));
+  return digest;
 }
 
 Result<learn::TrialResult> RunTrialTask(const Spec& spec, store::Store& store,
@@ -172,16 +237,7 @@ Result<learn::TrialResult> RunTrialTask(const Spec& spec, store::Store& store,
   if (!spec.search) {
     return Fail(ErrorCode::kInvalidArgument, spec.file.string() + " has no search: section");
   }
-  HONE_ASSIGN_OR_RETURN(store::Run parent, store.meta->GetRun(info.parent_run));
-  HONE_ASSIGN_OR_RETURN(core::FileBytes bytes, store.artifacts.Get(info.data_digest));
-  Snapshot snapshot;
-  snapshot.bytes = std::string(bytes.view());
-  snapshot.digest = info.data_digest;
-  if (auto d = parent.tags.find("data"); d != parent.tags.end()) snapshot.description = d->second;
-  HONE_ASSIGN_OR_RETURN(
-      snapshot.table,
-      core::ParseCsv(snapshot.bytes, "data snapshot " + info.data_digest.substr(0, 12),
-                     CsvOptionsOf(spec)));
+  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, LoadSnapshot(spec, store, info));
   // The training rows exactly as the pipeline's search sees them: the holdout stays unseen.
   learn::TrainRequest request = TrainRequestOf(spec, snapshot);
   HONE_ASSIGN_OR_RETURN(learn::PreparedData data, learn::PrepareTraining(snapshot.table, request));

@@ -66,6 +66,32 @@ Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search);
 Result<learn::TrialResult> RunTrialTask(const Spec& spec, store::Store& store,
                                         const TrialRunInfo& info, size_t index, unsigned threads);
 
+/// What the controller needs to run the train stage's fit on Slurm.
+struct SlurmTrain {
+  const Spec* spec = nullptr;
+  store::Store* store = nullptr;
+  TrialRunInfo run;  // parent_run: the pipeline's run; data_digest: its snapshot's blob
+  /// Added to train.params: a search's best assignments.
+  learn::ParamAssignments params;
+  std::filesystem::path hone_binary;
+  const std::atomic<bool>* cancel = nullptr;
+  CommandRunner* runner = nullptr;
+};
+
+/// Fits the run's model as one Slurm job (`hone exec-train`) and returns the digest of the
+/// bundle the job put in the artifact folder (and tagged the run with). Fails as
+/// RunSearchOnSlurm does.
+Result<std::string> RunTrainOnSlurm(const SlurmTrain& train);
+
+/// The job's work: fits the spec's model (with `params` added) on the run's snapshot exactly
+/// as the local train stage does, puts the bundle in the artifact folder and tags `run_id` with
+/// its digest (kSlurmBundleTag); the digest.
+Result<std::string> RunTrainTask(const Spec& spec, store::Store& store, const TrialRunInfo& info,
+                                 const learn::ParamAssignments& params, unsigned threads);
+
+/// The run tag that names the bundle a Slurm train job wrote.
+inline constexpr char kSlurmBundleTag[] = "hone.slurm_bundle";
+
 }  // namespace hone::pipeline::exec
 
 #endif  // HONE_PIPELINE_EXEC_SLURM_SEARCH_H_
