@@ -80,6 +80,15 @@ int HoneProcess::Terminate() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int HoneProcess::Interrupt() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGINT);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void HoneProcess::Kill() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);

@@ -54,6 +54,9 @@ class HoneProcess {
   int Terminate();
   /// Sends SIGKILL (a crash: nothing is released) and waits for the process to end.
   void Kill();
+  /// Sends SIGINT (Ctrl-C) and returns the exit status once it exits (-1 when it did not exit
+  /// normally).
+  int Interrupt();
   /// What it printed so far (stdout and stderr).
   std::string Log() const;
 

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "hone/core/test_postgres.h"
 #include "hone_runner.h"
 
 namespace hone::e2e {
@@ -21,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const fs::path kExamples = fs::path(HONE_SOURCE_DIR) / "examples" / "house_prices";
 
@@ -140,6 +143,82 @@ TEST_F(SlurmE2e, AJobSlurmRefusesFailsTheRunWithSlurmsWords) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("sbatch refused job 'hone-search-house_prices'"));
   EXPECT_THAT(r.err, HasSubstr("partition"));
+}
+
+TEST_F(SlurmE2e, TheJobsReachAPostgresStoreThroughTheirEnvironment) {
+  const std::optional<std::string> url = core::testing::TestPostgresUrl();
+  if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
+  const std::string schema = "hone_slurm_" + std::to_string(::getpid());
+  auto psql = [&](const std::string& sql) {
+    return Shell("psql -X -q -v ON_ERROR_STOP=1 -d " + Quote(*url) + " -c " +
+                 Quote("SET client_min_messages = warning; " + sql));
+  };
+  ASSERT_EQ(psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema).exit_code,
+            0);
+  Workspace w;
+  w.Write("sales.csv", Sales(800));
+  w.Write("hone.yaml", Spec("executor: {slurm: {poll: 0.2}}\n"));
+  const std::string store = *url + (url->find('?') == std::string::npos ? "?" : "&") +
+                            "options=-c%20search_path%3D" + schema;
+  RunResult r = w.Hone({"run", "--json", "--store", store, "--artifacts", "shared-artifacts"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json j = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out << r.err;
+  EXPECT_EQ(j["outcome"], "promoted");
+  EXPECT_EQ(j["details"]["search"]["trials"].size(), 16u);
+  // The store's password is not in the job script Slurm keeps (it went through the environment).
+  ShellResult id = Shell(
+      "squeue --noheader --states all --name hone-search-house_prices --format %A | sort -n | "
+      "tail -n 1");
+  ASSERT_EQ(id.exit_code, 0) << id.out;
+  ShellResult script =
+      Shell("scontrol write batch_script " + std::to_string(std::atol(id.out.c_str())) + " -");
+  ASSERT_EQ(script.exit_code, 0) << script.out;
+  EXPECT_THAT(script.out, HasSubstr("exec-trial"));
+  const size_t at = url->find('@'), colon = url->find(':', url->find("://") + 3);
+  ASSERT_LT(colon, at) << "HONE_TEST_PG_URL has no password";
+  EXPECT_THAT(script.out, Not(HasSubstr(url->substr(colon, at - colon + 1))));
+  EXPECT_EQ(psql("DROP SCHEMA " + schema + " CASCADE").exit_code, 0);
+}
+
+TEST_F(SlurmE2e, CtrlCCancelsTheRunsJobs) {
+  Workspace w;
+  w.Write("sales.csv", Sales(800));
+  // One trial at a time: the array is still running when the run is interrupted.
+  w.Write("hone.yaml", Spec("executor: {slurm: {max_running: 1, poll: 0.2}}\n"));
+  // Jobs of earlier tests stay listed for a while: this run's is the first one after them.
+  auto newest_job = [] {
+    ShellResult q = Shell(
+        "squeue --noheader --states all --name hone-search-house_prices --format %A | sort -n "
+        "| tail -n 1");
+    return q.exit_code == 0 ? std::atol(q.out.c_str()) : 0L;
+  };
+  const long before = newest_job();
+  HoneProcess run(w, "run", {});
+  std::string job;
+  for (int i = 0; i < 300 && job.empty(); ++i) {
+    if (const long newest = newest_job(); newest > before) {
+      job = std::to_string(newest);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ASSERT_FALSE(job.empty()) << run.Log();
+  EXPECT_NE(run.Interrupt(), 0);
+  EXPECT_THAT(run.Log(), HasSubstr("cancelled")) << run.Log();
+  // Slurm has ended every task; those that had not finished were cancelled.
+  ShellResult states =
+      Shell("squeue --noheader --states all --jobs " + job + " --array --format %T | sort -u");
+  ASSERT_EQ(states.exit_code, 0) << states.out;
+  EXPECT_THAT(states.out, HasSubstr("CANCELLED")) << states.out;
+  EXPECT_THAT(states.out, ::testing::Not(HasSubstr("PENDING"))) << states.out;
+  EXPECT_THAT(states.out, ::testing::Not(HasSubstr("RUNNING"))) << states.out;
+  // The run is recorded as killed.
+  RunResult runs = w.Hone({"runs", "list", "--json"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  const json listed = json::parse(runs.out);
+  ASSERT_FALSE(listed["runs"].empty());
+  EXPECT_EQ(listed["runs"].back()["status"], "killed") << runs.out;
 }
 
 }  // namespace
