@@ -381,14 +381,9 @@ Result<learn::ParamAssignments> PipelineRun::SearchStage(const learn::PreparedDa
   };
   learn::SearchOutcome found;
   if (spec_.executor == "slurm") {
-    exec::SlurmSearch search;
-    search.spec = &spec_;
-    search.store = &store_;
-    search.run = TrialInfo("hone exec-trial (search trial of " + options_.command_line + ")");
-    HONE_ASSIGN_OR_RETURN(search.run.data_digest, SnapshotForJobs());
-    HONE_ASSIGN_OR_RETURN(search.hone_binary, ThisBinary());
-    search.cancel = options_.cancel;
-    HONE_ASSIGN_OR_RETURN(found, exec::RunSearchOnSlurm(search));
+    HONE_ASSIGN_OR_RETURN(exec::SlurmContext jobs, SlurmJobs("hone exec-trial (search trial of " +
+                                                             options_.command_line + ")"));
+    HONE_ASSIGN_OR_RETURN(found, exec::RunSearchOnSlurm(jobs));
     for (const learn::TrialResult& t : found.trials) describe(t);
   } else {
     // Trials are judged by cross-validation on the training rows only: the holdout stays
@@ -407,32 +402,28 @@ Result<learn::ParamAssignments> PipelineRun::SearchStage(const learn::PreparedDa
   return found.trials[found.best].params;
 }
 
-Result<std::string> PipelineRun::SnapshotForJobs() {
+Result<exec::SlurmContext> PipelineRun::SlurmJobs(const std::string& command) {
+  exec::SlurmContext jobs;
+  jobs.spec = &spec_;
+  jobs.store = &store_;
+  jobs.run = TrialInfo(command);
   // The jobs read the data from the artifact store, by digest: what this run read, even if
   // the source has changed since.
-  return registry_.PutArtifact(snapshot_.bytes);
-}
-
-Result<std::filesystem::path> PipelineRun::ThisBinary() {
+  HONE_ASSIGN_OR_RETURN(jobs.run.data_digest, registry_.PutArtifact(snapshot_.bytes));
   std::error_code ec;
-  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+  jobs.hone_binary = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) {
     return Fail(ErrorCode::kIo, "cannot find this hone binary for the Slurm jobs: " + ec.message());
   }
-  return binary;
+  jobs.cancel = options_.cancel;
+  return jobs;
 }
 
 Result<void> PipelineRun::TrainOnSlurm(const learn::PreparedData& data,
                                        const learn::ParamAssignments& best) {
-  exec::SlurmTrain train;
-  train.spec = &spec_;
-  train.store = &store_;
-  train.run = TrialInfo("hone exec-train (" + options_.command_line + ")");
-  HONE_ASSIGN_OR_RETURN(train.run.data_digest, SnapshotForJobs());
-  HONE_ASSIGN_OR_RETURN(train.hone_binary, ThisBinary());
-  train.params = best;
-  train.cancel = options_.cancel;
-  HONE_ASSIGN_OR_RETURN(std::string digest, exec::RunTrainOnSlurm(train));
+  HONE_ASSIGN_OR_RETURN(exec::SlurmContext jobs,
+                        SlurmJobs("hone exec-train (" + options_.command_line + ")"));
+  HONE_ASSIGN_OR_RETURN(std::string digest, exec::RunTrainOnSlurm(jobs, best));
   return UseBundle(data, digest, "the Slurm train job of run " + result_.run_id);
 }
 

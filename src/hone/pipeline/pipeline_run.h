@@ -84,9 +84,9 @@ class PipelineRun {
                          const std::string& source);
   /// The fit as a Slurm job, with a search's `best` assignments added.
   Result<void> TrainOnSlurm(const learn::PreparedData& data, const learn::ParamAssignments& best);
-  /// The snapshot's blob in the artifact store, put there for the jobs to read.
-  Result<std::string> SnapshotForJobs();
-  static Result<std::filesystem::path> ThisBinary();
+  /// What this run's Slurm jobs (recorded with `command`) get: the snapshot, put in the
+  /// artifact store for them to read, this binary, the store and Ctrl-C.
+  Result<exec::SlurmContext> SlurmJobs(const std::string& command);
   Result<void> EvaluateStage();
   Result<void> GateStage();
   Result<void> ReleaseStage();

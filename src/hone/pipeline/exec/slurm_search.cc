@@ -183,7 +183,7 @@ Result<learn::SearchOutcome> ReadTrialRuns(store::MetaStore& meta, const std::st
   return learn::ChooseBest(metric, higher_is_better, std::move(trials));
 }
 
-Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search) {
+Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmContext& search) {
   const Spec& spec = *search.spec;
   HONE_ASSIGN_OR_RETURN(std::vector<learn::ParamAssignments> planned,
                         learn::PlanTrials(*spec.search));
@@ -198,10 +198,11 @@ Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search) {
   return ReadTrialRuns(*search.store->meta, search.run.parent_run, planned);
 }
 
-Result<std::string> RunTrainOnSlurm(const SlurmTrain& train) {
+Result<std::string> RunTrainOnSlurm(const SlurmContext& train,
+                                    const learn::ParamAssignments& params) {
   const Spec& spec = *train.spec;
   std::string arguments = "exec-train --data " + train.run.data_digest;
-  for (const auto& [name, value] : train.params) {
+  for (const auto& [name, value] : params) {
     arguments += " --param " + ShellQuote(name + "=" + value);
   }
   HONE_ASSIGN_OR_RETURN(SlurmJob job, HoneJob(spec, *train.store, train.run.parent_run,

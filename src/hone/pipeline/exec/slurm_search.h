@@ -41,14 +41,15 @@ Result<std::string> RecordTrialRun(store::MetaStore& meta, const TrialRunInfo& i
 Result<learn::SearchOutcome> ReadTrialRuns(store::MetaStore& meta, const std::string& parent_run,
                                            const std::vector<learn::ParamAssignments>& planned);
 
-/// What the controller needs to send a search to Slurm.
-struct SlurmSearch {
+/// What the controller hands to its Slurm jobs.
+struct SlurmContext {
   const Spec* spec = nullptr;
   store::Store* store = nullptr;
+  /// parent_run: the pipeline's run; data_digest: its snapshot's blob in the artifact store.
   TrialRunInfo run;
   /// The hone binary the jobs run (this one: /proc/self/exe).
   std::filesystem::path hone_binary;
-  /// Ctrl-C: the job array is cancelled.
+  /// Ctrl-C: the jobs are cancelled.
   const std::atomic<bool>* cancel = nullptr;
   /// The sbatch/squeue/scancel runner; null: the system's.
   CommandRunner* runner = nullptr;
@@ -58,7 +59,7 @@ struct SlurmSearch {
 /// from the store with the best one chosen as learn::RunSearch chooses. A task that did not
 /// complete fails the stage with Slurm's state and the end of its log; a trial that failed on
 /// its own (bad parameters) is recorded as such, like the local executor's.
-Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search);
+Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmContext& context);
 
 /// The work of one array task (`hone exec-trial`): reads the run's data snapshot (blob
 /// `data_digest`), prepares the training rows as the pipeline does, runs trial `index` with
@@ -66,22 +67,11 @@ Result<learn::SearchOutcome> RunSearchOnSlurm(const SlurmSearch& search);
 Result<learn::TrialResult> RunTrialTask(const Spec& spec, store::Store& store,
                                         const TrialRunInfo& info, size_t index, unsigned threads);
 
-/// What the controller needs to run the train stage's fit on Slurm.
-struct SlurmTrain {
-  const Spec* spec = nullptr;
-  store::Store* store = nullptr;
-  TrialRunInfo run;  // parent_run: the pipeline's run; data_digest: its snapshot's blob
-  /// Added to train.params: a search's best assignments.
-  learn::ParamAssignments params;
-  std::filesystem::path hone_binary;
-  const std::atomic<bool>* cancel = nullptr;
-  CommandRunner* runner = nullptr;
-};
-
-/// Fits the run's model as one Slurm job (`hone exec-train`) and returns the digest of the
-/// bundle the job put in the artifact folder (and tagged the run with). Fails as
-/// RunSearchOnSlurm does.
-Result<std::string> RunTrainOnSlurm(const SlurmTrain& train);
+/// Fits the run's model, with `params` (a search's best) added to train.params, as one Slurm
+/// job (`hone exec-train`) and returns the digest of the bundle the job put in the artifact
+/// folder (and tagged the run with). Fails as RunSearchOnSlurm does.
+Result<std::string> RunTrainOnSlurm(const SlurmContext& context,
+                                    const learn::ParamAssignments& params);
 
 /// The job's work: fits the spec's model (with `params` added) on the run's snapshot exactly
 /// as the local train stage does, puts the bundle in the artifact folder and tags `run_id` with
