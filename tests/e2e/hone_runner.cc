@@ -180,6 +180,26 @@ RunResult Workspace::Hone(const std::vector<std::string>& args) const {
   return r;
 }
 
+PgSchema::PgSchema(std::string url, const std::string& prefix) : url_(std::move(url)) {
+  static int counter = 0;
+  name_ = prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  created_ = Psql("DROP SCHEMA IF EXISTS " + name_ + " CASCADE; CREATE SCHEMA " + name_);
+}
+
+PgSchema::~PgSchema() {
+  if (ok()) Psql("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+}
+
+std::string PgSchema::StoreUrl() const {
+  return url_ + (url_.find('?') == std::string::npos ? "?" : "&") + "options=-c%20search_path%3D" +
+         name_;
+}
+
+ShellResult PgSchema::Psql(const std::string& sql) const {
+  return Shell("psql -X -q -v ON_ERROR_STOP=1 -d " + Quote(url_) + " -c " +
+               Quote("SET client_min_messages = warning; " + sql));
+}
+
 std::string HousesCsv(int rows, unsigned seed) {
   core::Rng rng(seed);
   const char* districts[] = {"north", "south", "east", "old town, centre"};

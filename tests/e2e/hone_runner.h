@@ -77,6 +77,29 @@ std::string Quote(const std::string& text);
 /// Runs a shell command (a tool the test needs: git, psql, python3, sha256sum).
 ShellResult Shell(const std::string& command);
 
+/// A schema of its own, named PREFIX_PID_N, in the PostgreSQL database `url` names: made at
+/// construction (ok() says whether it was, created() what psql said), dropped at destruction.
+class PgSchema {
+ public:
+  PgSchema(std::string url, const std::string& prefix);
+  ~PgSchema();
+  PgSchema(const PgSchema&) = delete;
+  PgSchema& operator=(const PgSchema&) = delete;
+
+  bool ok() const { return created_.exit_code == 0; }
+  const ShellResult& created() const { return created_; }
+  const std::string& name() const { return name_; }
+  /// The store URL of this schema: `url` with the schema first on libpq's search_path.
+  std::string StoreUrl() const;
+  /// psql on the database (not through hone).
+  ShellResult Psql(const std::string& sql) const;
+
+ private:
+  std::string url_;
+  std::string name_;
+  ShellResult created_;
+};
+
 /// A CSV of house sales: rows × (size, rooms, district, built, price), seeded. Price depends
 /// on size, rooms and district; a few cells are missing.
 std::string HousesCsv(int rows, unsigned seed);

@@ -186,32 +186,13 @@ class ScaleOutE2e : public ::testing::Test {
   void SetUp() override {
     const std::optional<std::string> url = core::testing::TestPostgresUrl();
     if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
-    pg_url_ = *url;
-    static std::atomic<int> counter{0};
-    schema_ = "hone_scale_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-    ShellResult created =
-        Psql("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_);
-    ASSERT_EQ(created.exit_code, 0) << "cannot make schema " << schema_ << ": " << created.out;
+    schema_ = std::make_unique<PgSchema>(*url, "hone_scale");
+    ASSERT_TRUE(schema_->ok()) << "cannot make schema " << schema_->name() << ": "
+                               << schema_->created().out;
   }
 
-  void TearDown() override {
-    if (schema_.empty()) return;
-    ShellResult dropped = Psql("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    EXPECT_EQ(dropped.exit_code, 0) << dropped.out;
-  }
-
-  ShellResult Psql(const std::string& sql) const {
-    return Shell("psql -X -q -v ON_ERROR_STOP=1 -d " + Quote(pg_url_) + " -c " +
-                 Quote("SET client_min_messages = warning; " + sql));
-  }
-
-  // The test's store: its own schema, first on the search_path.
-  std::string StoreUrl() const {
-    return pg_url_ + (pg_url_.find('?') == std::string::npos ? "?" : "&") +
-           "options=-c%20search_path%3D" + schema_;
-  }
   std::vector<std::string> StoreFlags() const {
-    return {"--store", StoreUrl(), "--artifacts", ws_.Path("artifacts").string()};
+    return {"--store", schema_->StoreUrl(), "--artifacts", ws_.Path("artifacts").string()};
   }
   RunResult Hone(std::vector<std::string> args) const {
     for (const std::string& flag : StoreFlags()) args.push_back(flag);
@@ -224,8 +205,7 @@ class ScaleOutE2e : public ::testing::Test {
   }
 
   Workspace ws_;
-  std::string pg_url_;
-  std::string schema_;
+  std::unique_ptr<PgSchema> schema_;
 };
 
 TEST_F(ScaleOutE2e, APromotionAndARollbackReachEveryReplicaBehindNginxWithoutAFailedRequest) {

@@ -148,19 +148,13 @@ TEST_F(SlurmE2e, AJobSlurmRefusesFailsTheRunWithSlurmsWords) {
 TEST_F(SlurmE2e, TheJobsReachAPostgresStoreThroughTheirEnvironment) {
   const std::optional<std::string> url = core::testing::TestPostgresUrl();
   if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
-  const std::string schema = "hone_slurm_" + std::to_string(::getpid());
-  auto psql = [&](const std::string& sql) {
-    return Shell("psql -X -q -v ON_ERROR_STOP=1 -d " + Quote(*url) + " -c " +
-                 Quote("SET client_min_messages = warning; " + sql));
-  };
-  ASSERT_EQ(psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema).exit_code,
-            0);
+  PgSchema schema(*url, "hone_slurm");
+  ASSERT_TRUE(schema.ok()) << schema.created().out;
   Workspace w;
   w.Write("sales.csv", Sales(800));
   w.Write("hone.yaml", Spec("executor: {slurm: {poll: 0.2}}\n"));
-  const std::string store = *url + (url->find('?') == std::string::npos ? "?" : "&") +
-                            "options=-c%20search_path%3D" + schema;
-  RunResult r = w.Hone({"run", "--json", "--store", store, "--artifacts", "shared-artifacts"});
+  RunResult r =
+      w.Hone({"run", "--json", "--store", schema.StoreUrl(), "--artifacts", "shared-artifacts"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const json j = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out << r.err;
@@ -178,7 +172,6 @@ TEST_F(SlurmE2e, TheJobsReachAPostgresStoreThroughTheirEnvironment) {
   const size_t at = url->find('@'), colon = url->find(':', url->find("://") + 3);
   ASSERT_LT(colon, at) << "HONE_TEST_PG_URL has no password";
   EXPECT_THAT(script.out, Not(HasSubstr(url->substr(colon, at - colon + 1))));
-  EXPECT_EQ(psql("DROP SCHEMA " + schema + " CASCADE").exit_code, 0);
 }
 
 TEST_F(SlurmE2e, CtrlCCancelsTheRunsJobs) {
