@@ -1,5 +1,6 @@
 #include "hone/pipeline/exec/slurm_search.h"
 
+#include <charconv>
 #include <map>
 #include <system_error>
 
@@ -139,7 +140,10 @@ Result<learn::SearchOutcome> ReadTrialRuns(store::MetaStore& meta, const std::st
   for (const store::Run& run : runs) {
     auto index = run.tags.find(kTrialTag);
     if (index == run.tags.end()) continue;
-    const size_t i = std::stoul(index->second);
+    const std::string& text = index->second;
+    size_t i = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+    if (ec != std::errc() || end != text.data() + text.size()) continue;  // not one of ours
     if (i < planned.size()) by_index.emplace(i, &run);
   }
   std::string metric;

@@ -78,6 +78,11 @@ TEST_F(SlurmSearchTest, AFailedTrialIsSkippedAndATaskRunTwiceCountsOnce) {
 TEST_F(SlurmSearchTest, ATrialWithoutARecordIsNamed) {
   Record(0, 90);
   Record(2, 80);
+  // A child run someone else tagged with a trial that is not a number is not one of ours.
+  auto stray = store_->meta->CreateRun({});
+  ASSERT_TRUE(stray) << stray.error().message();
+  ASSERT_TRUE(
+      store_->meta->SetTags(*stray, {{"hone.parent_run", info_.parent_run}, {"trial", "one"}}));
   auto found = ReadTrialRuns(*store_->meta, info_.parent_run, planned_);
   ASSERT_FALSE(found);
   EXPECT_THAT(found.error().message(),
