@@ -15,19 +15,27 @@ constexpr std::string_view kSlurmKeys[] = {"partition",   "time",  "cpus",   "me
                                            "max_running", "train", "search", "poll"};
 constexpr std::string_view kStageKeys[] = {"partition", "time", "cpus", "memory", "max_running"};
 
+// A duration in seconds ("90s", "10m", "2h" or a number of seconds), above 0 and at most
+// `max_seconds` (`max_text` says it for people).
+Result<double> Duration(const Context& cx, const Value& v, double max_seconds,
+                        std::string_view max_text) {
+  std::optional<double> seconds;
+  if (v.node.IsScalar()) seconds = ToSeconds(Trim(v.node.Scalar()));
+  if (!seconds || *seconds > max_seconds) {
+    return cx.Fail(v, v.path + " must be a duration > 0 and at most " + std::string(max_text) +
+                          " (seconds, or 90s, 10m, 2h), got " + Describe(v.node));
+  }
+  return *seconds;
+}
+
 // Reads the resources `f` names into `stage` (which holds the defaults so far).
 Result<void> ReadResources(const Context& cx, const Fields& f, SlurmStageSpec& stage) {
   if (const Value* p = f.Find("partition")) {
     HONE_ASSIGN_OR_RETURN(stage.partition, NonEmptyText(cx, *p));
   }
   if (const Value* t = f.Find("time")) {
-    std::optional<double> seconds;
-    if (t->node.IsScalar()) seconds = ToSeconds(Trim(t->node.Scalar()));
-    if (!seconds) {
-      return cx.Fail(*t, t->path + " must be a duration > 0 (seconds, or 90s, 10m, 2h), got " +
-                             Describe(t->node));
-    }
-    stage.time_minutes = static_cast<int64_t>(std::ceil(*seconds / 60));
+    HONE_ASSIGN_OR_RETURN(double seconds, Duration(cx, *t, 366 * 86400.0, "366 days"));
+    stage.time_minutes = static_cast<int64_t>(std::ceil(seconds / 60));
   }
   if (const Value* c = f.Find("cpus")) {
     HONE_ASSIGN_OR_RETURN(stage.cpus, (Integer<int>(cx, *c, "a whole number in [1, 4096]",
@@ -88,13 +96,8 @@ Result<void> ReadExecutor(const Context& cx, const Value& v, Spec& spec) {
     }
   }
   if (const Value* p = f.Find("poll")) {
-    std::optional<double> seconds;
-    if (p->node.IsScalar()) seconds = ToSeconds(Trim(p->node.Scalar()));
-    if (!seconds) {
-      return cx.Fail(*p, p->path + " must be a duration > 0 (seconds, or 90s, 10m, 2h), got " +
-                             Describe(p->node));
-    }
-    spec.slurm.poll_ms = std::max<int64_t>(1, static_cast<int64_t>(*seconds * 1000));
+    HONE_ASSIGN_OR_RETURN(double seconds, Duration(cx, *p, 3600, "1h"));
+    spec.slurm.poll_ms = std::max<int64_t>(1, static_cast<int64_t>(seconds * 1000));
   }
   return {};
 }
