@@ -148,6 +148,10 @@ Result<std::vector<SlurmTask>> Slurm::Wait(const std::string& job_id, int array_
                                            const std::atomic<bool>* cancel,
                                            std::chrono::milliseconds interval) {
   const size_t expected = array_size > 0 ? static_cast<size_t>(array_size) : 1;
+  // Every task seen so far, in its latest state. Slurm purges a finished task's record after
+  // MinJobAge (5 minutes by default) even while the rest of its array runs: a task seen in a
+  // final state stays so here.
+  std::map<int, SlurmTask> known;
   // A job squeue does not show at all, polls in a row: it is gone (purged, or never known).
   int unseen = 0;
   constexpr int kMaxUnseen = 20;
@@ -157,16 +161,21 @@ Result<std::vector<SlurmTask>> Slurm::Wait(const std::string& job_id, int array_
       return Fail(ErrorCode::kInternal, "slurm job " + job_id + " was cancelled");
     }
     HONE_ASSIGN_OR_RETURN(std::vector<SlurmTask> tasks, Poll(job_id, array_size));
-    if (tasks.empty()) {
-      if (++unseen >= kMaxUnseen) {
-        return Fail(ErrorCode::kNotFound, "slurm job " + job_id + " is not known to squeue");
-      }
-    } else {
-      unseen = 0;
-      const bool done = tasks.size() >= expected &&
-                        std::all_of(tasks.begin(), tasks.end(),
-                                    [](const SlurmTask& t) { return IsFinalSlurmState(t.state); });
-      if (done) return tasks;
+    for (SlurmTask& task : tasks) known[task.index] = std::move(task);
+    const bool done =
+        known.size() >= expected && std::all_of(known.begin(), known.end(), [](const auto& entry) {
+          return IsFinalSlurmState(entry.second.state);
+        });
+    if (done) {
+      std::vector<SlurmTask> result;
+      for (auto& [index, task] : known) result.push_back(std::move(task));
+      return result;
+    }
+    unseen = tasks.empty() ? unseen + 1 : 0;
+    if (unseen >= kMaxUnseen) {
+      return Fail(ErrorCode::kNotFound, "slurm job " + job_id + " is not known to squeue (" +
+                                            std::to_string(known.size()) + " of " +
+                                            std::to_string(expected) + " tasks seen)");
     }
     // Sleep in slices, so that a cancellation is acted on within 50 ms.
     const auto until = std::chrono::steady_clock::now() + interval;

@@ -130,6 +130,26 @@ TEST(SlurmTest, WaitPollsUntilEveryTaskHasEnded) {
   EXPECT_EQ((*tasks)[1].state, "FAILED");
 }
 
+TEST(SlurmTest, ATaskPurgedAfterItFinishedStaysFinished) {
+  // Slurm forgets a finished task after MinJobAge while the rest of the array still runs.
+  FakeRunner runner;
+  runner.Script("squeue", {0, "8_0|0|COMPLETED|None\n8_1|1|RUNNING|None\n", ""});
+  runner.Script("squeue", {0, "8_1|1|RUNNING|None\n", ""});
+  runner.Script("squeue", {0, "8_1|1|COMPLETED|None\n", ""});
+  Slurm slurm(runner);
+  auto tasks = slurm.Wait("8", 2, nullptr, std::chrono::milliseconds(1));
+  ASSERT_TRUE(tasks) << tasks.error().message();
+  ASSERT_EQ(tasks->size(), 2u);
+  EXPECT_EQ((*tasks)[0].state, "COMPLETED");
+  EXPECT_EQ((*tasks)[1].state, "COMPLETED");
+  // Once every task was seen ended, a job squeue has forgotten altogether is done too.
+  FakeRunner later;
+  later.Script("squeue", {0, "9|N/A|COMPLETED|None\n", ""});
+  later.Script("squeue", {0, "", ""});
+  Slurm again(later);
+  EXPECT_TRUE(again.Wait("9", 0, nullptr, std::chrono::milliseconds(1)));
+}
+
 TEST(SlurmTest, WaitCancelsTheJobWhenAskedTo) {
   FakeRunner runner;
   runner.Script("squeue", {0, "9|N/A|RUNNING|None\n", ""});
@@ -150,7 +170,7 @@ TEST(SlurmTest, AJobSqueueNeverShowsIsNotWaitedForForever) {
   auto tasks = slurm.Wait("10", 0, nullptr, std::chrono::milliseconds(1));
   ASSERT_FALSE(tasks);
   EXPECT_EQ(tasks.error().code(), ErrorCode::kNotFound);
-  EXPECT_THAT(tasks.error().message(), HasSubstr("job 10"));
+  EXPECT_THAT(tasks.error().message(), HasSubstr("job 10 is not known to squeue (0 of 1 tasks"));
 }
 
 TEST(SlurmTest, FinalStates) {
