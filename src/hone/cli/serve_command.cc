@@ -36,6 +36,7 @@ struct ServeFlags {
   int64_t monitor_interval_ms = 5000;
   double log_share = 1.0;
   size_t keep_predictions = 200000;
+  int64_t keep_windows_hours = 24 * 14;
   size_t shadow_queue = 1024;
 };
 
@@ -86,6 +87,7 @@ int RunServe(Io& io, ServeFlags f) {
   monitoring.interval = std::chrono::milliseconds(f.monitor_interval_ms);
   monitoring.log_share = f.log_share;
   monitoring.keep_predictions = f.keep_predictions;
+  monitoring.keep_windows = std::chrono::hours(f.keep_windows_hours);
   monitoring.server = registry::HostName() + ":" + std::to_string(::getpid());
   // Declared before the service so that it outlives it: its destructor writes the last window.
   serve::ServeMonitor monitor(monitoring, manager, open);
@@ -195,6 +197,10 @@ Action AddServeCommand(CLI::App& app) {
                   "Newest logged predictions kept per model in the store")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1000000000}));
+  cmd->add_option("--keep-windows-hours", f->keep_windows_hours,
+                  "Hours the store keeps monitoring windows of the models served (0: for ever)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{24} * 366 * 100));
   cmd->add_option("--shadow-queue", f->shadow_queue,
                   "Request copies waiting for a shadow version; more are dropped")
       ->capture_default_str();

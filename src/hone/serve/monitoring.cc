@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -163,6 +164,7 @@ struct ServeMonitor::Impl {
   std::mutex store_mutex;
   std::optional<store::Store> store;
   std::map<ServableKey, StatsSnapshot> snapshots;
+  std::optional<store::TimeMs> last_prune_ms;
 
   // Traffic since load and the figures derived from it, per loaded version (flush thread only,
   // published under gauges_mutex).
@@ -281,6 +283,28 @@ struct ServeMonitor::Impl {
     return records;
   }
 
+  // Deletes the windows past options.keep_windows of the models just written, at most once per
+  // options.prune_every; a failure is retried at the next flush.
+  void Prune(store::MetaStore& meta, const std::vector<store::MonitorWindow>& written,
+             store::TimeMs now) {
+    if (options.keep_windows.count() <= 0 || written.empty()) return;
+    if (last_prune_ms && now - *last_prune_ms < options.prune_every.count()) return;
+    std::set<std::string> models;
+    for (const store::MonitorWindow& w : written) models.insert(w.model);
+    bool failed = false;
+    for (const std::string& model : models) {
+      auto pruned = meta.PruneMonitorWindows(model, now - options.keep_windows.count());
+      if (pruned) {
+        stats.windows_pruned.fetch_add(*pruned, std::memory_order_relaxed);
+      } else {
+        failed = true;
+        core::LogWarning("pruning the monitoring windows of " + model + ": " +
+                         pruned.error().message());
+      }
+    }
+    if (!failed) last_prune_ms = now;
+  }
+
   Result<void> Flush() {
     std::lock_guard lock(store_mutex);
     const store::TimeMs now = NowMs();
@@ -308,6 +332,7 @@ struct ServeMonitor::Impl {
       store.reset();  // reconnect next time
       return Fail(written.error().WithContext("writing monitoring windows"));
     }
+    Prune(**meta, windows, now);
     UpdateGauges(**meta);
     return {};
   }

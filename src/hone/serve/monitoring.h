@@ -41,6 +41,11 @@ struct MonitoringOptions {
   size_t log_queue = 20000;
   /// The newest predictions of each model the store keeps.
   size_t keep_predictions = 200000;
+  /// How long the store keeps windows: when a flush writes windows of a model, that model's
+  /// windows that ended longer ago than this are deleted (at most once per `prune_every`).
+  /// 0: kept for ever.
+  std::chrono::milliseconds keep_windows = std::chrono::hours(24 * 14);
+  std::chrono::milliseconds prune_every = std::chrono::minutes(10);
   /// Who writes ("host:pid"), recorded with every window.
   std::string server;
 };
@@ -62,6 +67,7 @@ inline constexpr size_t kMaxLoggedIdLength = store::kMaxRequestIdLength;
 /// Counters for /metrics.
 struct MonitoringStats {
   std::atomic<uint64_t> windows_written{0};
+  std::atomic<uint64_t> windows_pruned{0};  // deleted past MonitoringOptions::keep_windows
   std::atomic<uint64_t> predictions_logged{0};
   std::atomic<uint64_t> predictions_dropped{0};
   std::atomic<uint64_t> flush_failures{0};

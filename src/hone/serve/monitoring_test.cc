@@ -125,6 +125,39 @@ TEST_F(MonitoringTest, WindowsAndThePredictionLogReachTheStore) {
   EXPECT_EQ(monitor_->stats().predictions_logged.load(), 40u);
 }
 
+TEST_F(MonitoringTest, WindowsPastTheirRetentionArePrunedWhenNewOnesAreWritten) {
+  monitor_ =
+      std::make_unique<ServeMonitor>(MonitoringOptions{.interval = std::chrono::hours(1),
+                                                       .keep_windows = std::chrono::hours(24),
+                                                       .prune_every = std::chrono::hours(1),
+                                                       .server = "test:1"},
+                                     *manager_, open_);
+  service_->set_monitor(monitor_.get());
+  const store::TimeMs now = store::NowMs();
+  const std::string summary = R"({"n": 1})";
+  ASSERT_TRUE(store_->meta->AppendMonitorWindows(std::vector<store::MonitorWindow>{
+      {"houses", 1, now - 50 * 3600'000, now - 49 * 3600'000, "old:1", 5, 0, 5, summary},
+      {"houses", 1, now - 2 * 3600'000, now - 3600'000, "old:1", 5, 0, 5, summary},
+      {"other", 1, now - 50 * 3600'000, now - 49 * 3600'000, "old:1", 5, 0, 5, summary}}));
+  ASSERT_EQ(Call("/v2/models/houses/infer", House(80, "north"), "r1").status, 200);
+  ASSERT_TRUE(monitor_->Flush());
+  // The 49-hour-old window of the model served here went; the recent one and another
+  // model's stay.
+  auto windows = store_->meta->ListMonitorWindows({.model = "houses"});
+  ASSERT_TRUE(windows) << windows.error().message();
+  ASSERT_EQ(windows->size(), 2u);
+  EXPECT_EQ(windows->front().server, "old:1");
+  EXPECT_EQ(windows->back().server, "test:1");
+  EXPECT_EQ(store_->meta->ListMonitorWindows({.model = "other"})->size(), 1u);
+  EXPECT_EQ(monitor_->stats().windows_pruned.load(), 1u);
+  // Within prune_every nothing is pruned again, even if there were something to prune.
+  ASSERT_TRUE(store_->meta->AppendMonitorWindows(std::vector<store::MonitorWindow>{
+      {"houses", 1, now - 60 * 3600'000, now - 59 * 3600'000, "old:2", 5, 0, 5, summary}}));
+  ASSERT_EQ(Call("/v2/models/houses/infer", House(90, "east"), "r2").status, 200);
+  ASSERT_TRUE(monitor_->Flush());
+  EXPECT_EQ(store_->meta->ListMonitorWindows({.model = "houses"})->size(), 4u);
+}
+
 TEST_F(MonitoringTest, FeedbackJoinsTheLogAndGivesLiveMetrics) {
   std::vector<double> predicted;
   for (int i = 0; i < 10; ++i) {

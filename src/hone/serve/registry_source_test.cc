@@ -108,6 +108,9 @@ class CountingMetaStore final : public store::MetaStore {
       const store::WindowQuery& q) override {
     return inner_->ListMonitorWindows(q);
   }
+  Result<uint64_t> PruneMonitorWindows(std::string_view model, store::TimeMs before) override {
+    return inner_->PruneMonitorWindows(model, before);
+  }
   Result<void> LogPredictions(std::span<const store::PredictionRecord> r, size_t k) override {
     return inner_->LogPredictions(r, k);
   }

@@ -271,6 +271,9 @@ std::string InferenceService::RenderMetrics() const {
     Gauge(out, "hone_monitor_windows_written_total", "counter",
           "Monitoring windows (one per served version and flush) written to the store.",
           count(m.windows_written));
+    Gauge(out, "hone_monitor_windows_pruned_total", "counter",
+          "Monitoring windows deleted from the store past --keep-windows-hours.",
+          count(m.windows_pruned));
     Gauge(out, "hone_monitor_flush_failures_total", "counter",
           "Flushes of monitoring windows and predictions that the store refused.",
           count(m.flush_failures));

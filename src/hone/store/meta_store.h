@@ -345,6 +345,9 @@ class MetaStore {
   /// The windows of `query.model` that overlap [since_ms, until_ms], by end_ms (then the order
   /// they were appended in), oldest first. An unknown model has none.
   virtual Result<std::vector<MonitorWindow>> ListMonitorWindows(const WindowQuery& query) = 0;
+  /// Deletes the windows of `model` that ended before `before_ms` (a retention limit); how
+  /// many went. kInvalidArgument for a bad model name.
+  virtual Result<uint64_t> PruneMonitorWindows(std::string_view model, TimeMs before_ms) = 0;
 
   /// Appends predictions in one transaction, then keeps only the newest `keep_per_model`
   /// (>= 1) records of each model written to, newest by ts_ms then by the order logged (a

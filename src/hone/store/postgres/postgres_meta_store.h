@@ -80,6 +80,7 @@ class PostgresMetaStore final : public MetaStore {
   /// One multi-row INSERT (arrays unnested): one round trip per batch.
   Result<void> AppendMonitorWindows(std::span<const MonitorWindow> windows) override;
   Result<std::vector<MonitorWindow>> ListMonitorWindows(const WindowQuery& query) override;
+  Result<uint64_t> PruneMonitorWindows(std::string_view model, TimeMs before_ms) override;
   /// One multi-row INSERT … ON CONFLICT (arrays unnested), then one DELETE per model.
   Result<void> LogPredictions(std::span<const PredictionRecord> records,
                               size_t keep_per_model) override;

@@ -36,6 +36,9 @@ constexpr Statement kReleaseLease{"release_lease",
   " FROM predictions WHERE model = $1 AND ($2::bigint IS NULL OR version = $2) AND ts_ms >= $3 " \
   "AND ts_ms <= $4"
 
+constexpr Statement kPruneWindows{"prune_windows",
+                                  "DELETE FROM monitor_windows WHERE model = $1 AND end_ms < $2"};
+
 // WITH ORDINALITY … ORDER BY: ids follow the order of the batch.
 constexpr Statement kInsertWindows{
     "insert_windows",
@@ -168,6 +171,14 @@ Result<std::vector<MonitorWindow>> PostgresMetaStore::ListMonitorWindows(const W
     for (const pqxx::row& row : rows) windows.push_back(ReadWindow(row));
     if (query.limit) std::reverse(windows.begin(), windows.end());
     return windows;
+  });
+}
+
+Result<uint64_t> PostgresMetaStore::PruneMonitorWindows(std::string_view model, TimeMs before_ms) {
+  HONE_TRY(CheckName("model", model));
+  return conn_->Write([&](pqxx::work& tx) -> Result<uint64_t> {
+    const pqxx::result deleted = Exec(tx, kPruneWindows, std::string(model), before_ms);
+    return static_cast<uint64_t>(deleted.affected_rows());
   });
 }
 

@@ -63,6 +63,7 @@ class SqliteMetaStore final : public MetaStore {
   Result<void> ReleaseLease(std::string_view name, std::string_view holder) override;
   Result<void> AppendMonitorWindows(std::span<const MonitorWindow> windows) override;
   Result<std::vector<MonitorWindow>> ListMonitorWindows(const WindowQuery& query) override;
+  Result<uint64_t> PruneMonitorWindows(std::string_view model, TimeMs before_ms) override;
   Result<void> LogPredictions(std::span<const PredictionRecord> records,
                               size_t keep_per_model) override;
   Result<FeedbackResult> RecordFeedback(std::string_view model,

@@ -123,6 +123,14 @@ Result<std::vector<MonitorWindow>> SqliteMetaStore::ListMonitorWindows(const Win
   return windows;
 }
 
+Result<uint64_t> SqliteMetaStore::PruneMonitorWindows(std::string_view model, TimeMs before_ms) {
+  HONE_TRY(CheckName("model", model));
+  HONE_ASSIGN_OR_RETURN(auto s,
+                        db_.Cached("DELETE FROM monitor_windows WHERE model = ?1 AND end_ms < ?2"));
+  HONE_TRY(s->Bind(1, model).Bind(2, before_ms).Run());
+  return static_cast<uint64_t>(db_.Changes());
+}
+
 // --- predictions and feedback ---
 
 Result<void> SqliteMetaStore::LogPredictions(std::span<const PredictionRecord> records,

@@ -128,6 +128,29 @@ TYPED_TEST_P(MonitorLogConformance, WindowsComeBackByTimeVersionAndLimit) {
   EXPECT_EQ(s.ListMonitorWindows({.model = "big"}).value().at(0).requests, big.requests);
 }
 
+TYPED_TEST_P(MonitorLogConformance, PruningDeletesTheModelsWindowsThatEndedBefore) {
+  ASSERT_TRUE(this->store_->AppendMonitorWindows(std::vector<MonitorWindow>{
+      this->Window("churn", 1, 0, 100), this->Window("churn", 2, 50, 199),
+      this->Window("churn", 1, 150, 200), this->Window("other", 1, 0, 100)}));
+  auto pruned = this->store_->PruneMonitorWindows("churn", 200);
+  ASSERT_TRUE(pruned) << pruned.error().message();
+  EXPECT_EQ(*pruned, 2u);
+  auto left = this->store_->ListMonitorWindows({.model = "churn"});
+  ASSERT_TRUE(left) << left.error().message();
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().end_ms, 200);  // ending at the limit is kept
+  // Other models keep theirs; nothing more to prune is not an error.
+  auto other = this->store_->ListMonitorWindows({.model = "other"});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->size(), 1u);
+  auto again = this->store_->PruneMonitorWindows("churn", 200);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(*again, 0u);
+  auto bad = this->store_->PruneMonitorWindows("no/such", 200);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
 TYPED_TEST_P(MonitorLogConformance, BadWindowsAreRefusedWholeNamingTheWindow) {
   MetaStore& s = *this->store_;
   auto refused = [&](MonitorWindow bad, const std::string& says) {
@@ -332,6 +355,7 @@ TYPED_TEST_P(MonitorLogConformance, BadPredictionsAndFeedbackAreRefusedNamingThe
 }
 
 REGISTER_TYPED_TEST_SUITE_P(MonitorLogConformance, WindowsComeBackByTimeVersionAndLimit,
+                            PruningDeletesTheModelsWindowsThatEndedBefore,
                             BadWindowsAreRefusedWholeNamingTheWindow,
                             PredictionLogKeepsTheNewestPerModel,
                             FeedbackMatchesLoggedPredictionsOfTheModel,
