@@ -15,19 +15,6 @@ constexpr std::string_view kSlurmKeys[] = {"partition",   "time",  "cpus",   "me
                                            "max_running", "train", "search", "poll"};
 constexpr std::string_view kStageKeys[] = {"partition", "time", "cpus", "memory", "max_running"};
 
-// A duration in seconds ("90s", "10m", "2h" or a number of seconds), above 0 and at most
-// `max_seconds` (`max_text` says it for people).
-Result<double> Duration(const Context& cx, const Value& v, double max_seconds,
-                        std::string_view max_text) {
-  std::optional<double> seconds;
-  if (v.node.IsScalar()) seconds = ToSeconds(Trim(v.node.Scalar()));
-  if (!seconds || *seconds > max_seconds) {
-    return cx.Fail(v, v.path + " must be a duration > 0 and at most " + std::string(max_text) +
-                          " (seconds, or 90s, 10m, 2h), got " + Describe(v.node));
-  }
-  return *seconds;
-}
-
 // Reads the resources `f` names into `stage` (which holds the defaults so far).
 Result<void> ReadResources(const Context& cx, const Fields& f, SlurmStageSpec& stage) {
   if (const Value* p = f.Find("partition")) {

@@ -244,6 +244,18 @@ Result<std::string> NonEmptyText(const Context& cx, const Value& v) {
   return text;
 }
 
+Result<double> Duration(const Context& cx, const Value& v, std::optional<double> max_seconds,
+                        std::string_view max_text) {
+  std::optional<double> seconds;
+  if (v.node.IsScalar()) seconds = ToSeconds(Trim(v.node.Scalar()));
+  if (!seconds || (max_seconds && *seconds > *max_seconds)) {
+    const std::string bound = max_seconds ? " and at most " + std::string(max_text) : std::string();
+    return cx.Fail(v, v.path + " must be a duration > 0" + bound +
+                          " (seconds, or 90s, 10m, 2h), got " + Describe(v.node));
+  }
+  return *seconds;
+}
+
 Result<int> Count(const Context& cx, const Value& v, int min) {
   return Integer<int>(cx, v, "an integer >= " + std::to_string(min),
                       [min](int n) { return n >= min; });

@@ -124,6 +124,11 @@ class Fields {
 
 Result<std::string> Text(const Context& cx, const Value& v);
 Result<std::string> NonEmptyText(const Context& cx, const Value& v);
+/// A duration in seconds: "90s", "10m", "2h" or a number of seconds, above 0, and at most
+/// `max_seconds` when given (`max_text` says that limit for people: "1h").
+Result<double> Duration(const Context& cx, const Value& v,
+                        std::optional<double> max_seconds = std::nullopt,
+                        std::string_view max_text = {});
 
 /// A number; `what` says what is expected ("a number in [0, 1)") and `ok` checks it.
 template <typename Ok>

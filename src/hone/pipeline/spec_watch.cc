@@ -21,17 +21,6 @@ constexpr std::string_view kReleaseKeys[] = {
     "p99_ratio",  "metric_margin", "max_prediction_psi"};
 constexpr std::string_view kReleaseModes[] = {"canary", "shadow", "direct"};
 
-// "90s", "10m", "1h" or a number of seconds.
-Result<double> Duration(const Context& cx, const Value& v) {
-  std::optional<double> seconds;
-  if (v.node.IsScalar()) seconds = ToSeconds(Trim(v.node.Scalar()));
-  if (!seconds) {
-    return cx.Fail(
-        v, v.path + " must be a duration > 0 (seconds, or 90s, 10m, 2h), got " + Describe(v.node));
-  }
-  return *seconds;
-}
-
 Result<double> Share(const Context& cx, const Value& v) {
   return Number(cx, v, "a number in [0, 1]", [](double x) { return x >= 0 && x <= 1; });
 }
