@@ -13,14 +13,15 @@ namespace hone {
 /// What kind of failure an Error is. Edges (the CLI's exit codes, later HTTP statuses) map
 /// these once, in one place.
 enum class ErrorCode {
-  kInvalidArgument,  // a flag, parameter or option the user gave is wrong
-  kInvalidData,      // the data (CSV, JSON, bundle) is malformed or unusable
-  kNotFound,         // a file, column or name does not exist
-  kIo,               // the operating system refused a read or write
-  kCorrupt,          // stored bytes fail their integrity check
-  kConflict,         // someone else changed the thing first (a compare-and-swap lost)
-  kUnsupported,      // a valid request hone does not handle
-  kInternal,         // a library underneath failed unexpectedly
+  kInvalidArgument,   // a flag, parameter or option the user gave is wrong
+  kInvalidData,       // the data (CSV, JSON, bundle) is malformed or unusable
+  kNotFound,          // a file, column or name does not exist
+  kIo,                // the operating system refused a read or write
+  kCorrupt,           // stored bytes fail their integrity check
+  kConflict,          // someone else changed the thing first (a compare-and-swap lost)
+  kUnsupported,       // a valid request hone does not handle
+  kInternal,          // a library underneath failed unexpectedly
+  kPermissionDenied,  // the caller may not do this: no token, a wrong one, or too weak a role
 };
 
 /// Stable lower-case name of a code, for logs and JSON.

@@ -98,6 +98,14 @@ class CountingMetaStore final : public store::MetaStore {
                                     std::chrono::milliseconds t) override {
     return inner_->AcquireLease(n, h, t);
   }
+  Result<store::ApiToken> CreateToken(const store::ApiToken& t, const store::Actor& a) override {
+    return inner_->CreateToken(t, a);
+  }
+  Result<std::vector<store::ApiToken>> ListTokens() override { return inner_->ListTokens(); }
+  Result<store::ApiToken> GetToken(std::string_view id) override { return inner_->GetToken(id); }
+  Result<store::ApiToken> RevokeToken(std::string_view n, const store::Actor& a) override {
+    return inner_->RevokeToken(n, a);
+  }
   Result<void> ReleaseLease(std::string_view n, std::string_view h) override {
     return inner_->ReleaseLease(n, h);
   }

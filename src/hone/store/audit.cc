@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hone/core/digest.h"
+#include "hone/store/store_errors.h"
 
 namespace hone::store {
 namespace {
@@ -43,11 +44,46 @@ std::string VersionAuditJson(const ModelVersion& v) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string AliasAuditJson(std::optional<int64_t> version, std::optional<double> weight) {
-  if (!version) return "null";
+std::string AliasAuditJson(std::optional<int64_t> version, std::optional<double> weight,
+                           bool forced) {
+  if (!version) return forced ? R"({"forced":true})" : "null";
   nlohmann::json j = {{"version", *version}};
   if (weight) j["weight"] = *weight;
+  if (forced) j["forced"] = true;
   return j.dump();
+}
+
+std::string TokenAuditJson(const ApiToken& token) {
+  return nlohmann::json{{"name", token.name}, {"id", token.id}, {"role", RoleName(token.role)}}
+      .dump();
+}
+
+namespace {
+bool IsLowerHex(std::string_view text, size_t size) {
+  if (text.size() != size) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Result<void> CheckToken(const ApiToken& token) {
+  HONE_TRY(CheckName("token", token.name));
+  auto bad = [](std::string_view field, size_t size) {
+    return Fail(ErrorCode::kInvalidArgument, "token " + std::string(field) + " must be " +
+                                                 std::to_string(size) +
+                                                 " lower-case hex characters");
+  };
+  if (!IsLowerHex(token.id, 16)) return bad("id", 16);
+  if (!IsLowerHex(token.salt, 32)) return bad("salt", 32);
+  if (!IsLowerHex(token.hash, 64)) return bad("hash", 64);
+  return {};
+}
+
+Error UnknownToken(std::string_view name, const std::vector<std::string>& live) {
+  return Error(ErrorCode::kNotFound,
+               "no live token named '" + std::string(name) + "'; live tokens: " + JoinNames(live));
 }
 
 std::string FormatAuditHead(const AuditHead& head) {

@@ -23,9 +23,15 @@ std::string AuditHash(const AuditRecord& record);
 /// The `before`/`after` JSON of a version (the immutable fields that identify it).
 std::string VersionAuditJson(const ModelVersion& version);
 /// The `before`/`after` JSON of an alias position: {"version": N}, {"version": N, "weight": W}
-/// when the alias carries a weight, or null.
+/// when the alias carries a weight, or null; "forced": true when an administrator overrode a
+/// rule to make the move.
 std::string AliasAuditJson(std::optional<int64_t> version,
-                           std::optional<double> weight = std::nullopt);
+                           std::optional<double> weight = std::nullopt, bool forced = false);
+/// The `after` JSON of a token's creation or revocation: its name, id and role.
+std::string TokenAuditJson(const ApiToken& token);
+/// Whether `token`'s fields are well formed (see ApiToken); kInvalidArgument naming the field.
+Result<void> CheckToken(const ApiToken& token);
+Error UnknownToken(std::string_view name, const std::vector<std::string>& live);
 
 /// The head as the store keeps it beside the log: "SEQ HASH".
 std::string FormatAuditHead(const AuditHead& head);

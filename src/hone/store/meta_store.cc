@@ -28,6 +28,28 @@ Result<RunStatus> ParseRunStatus(std::string_view name) {
                                        "'; known: running, finished, failed, killed");
 }
 
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kViewer:
+      return "viewer";
+    case Role::kTrainer:
+      return "trainer";
+    case Role::kDeployer:
+      return "deployer";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  for (Role r : {Role::kViewer, Role::kTrainer, Role::kDeployer, Role::kAdmin}) {
+    if (name == RoleName(r)) return r;
+  }
+  return Fail(ErrorCode::kInvalidArgument,
+              "unknown role '" + std::string(name) + "'; known: viewer, trainer, deployer, admin");
+}
+
 bool IsValidName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
   auto alnum = [](char c) {

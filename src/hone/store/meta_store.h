@@ -147,6 +147,9 @@ struct AliasChange {
   /// The share of requests the alias receives (0–1), kept with the alias until its next move;
   /// nullopt: none (an alias such as `production` takes what the others leave).
   std::optional<double> weight;
+  /// An administrator overrode a rule (a protected alias moved to a version the gate did not
+  /// bless): the audit record's `after` says "forced": true.
+  bool forced = false;
 };
 
 /// One entry of an alias's history.
@@ -194,6 +197,27 @@ struct Lease {
   std::string name;
   std::string holder;
   TimeMs expires_ms = 0;
+};
+
+/// What an API token may do (team mode). Each role may do everything the ones before it may:
+/// a viewer reads; a trainer also logs runs and registers versions; a deployer also moves
+/// aliases; an admin also manages tokens and deletes.
+enum class Role { kViewer, kTrainer, kDeployer, kAdmin };
+const char* RoleName(Role role);
+/// kInvalidArgument naming the known roles.
+Result<Role> ParseRole(std::string_view name);
+
+/// An API token as the store keeps it: its public id and a salted hash of its secret, never
+/// the secret itself.
+struct ApiToken {
+  std::string id;    // 16 lower-case hex characters, the token's public part
+  std::string name;  // a valid name (IsValidName), unique among tokens not revoked
+  Role role = Role::kViewer;
+  std::string salt;  // 32 lower-case hex characters
+  std::string hash;  // 64 lower-case hex characters: SHA-256 over salt and secret
+  TimeMs created_ms = 0;
+  std::string created_by;
+  std::optional<TimeMs> revoked_ms;
 };
 
 /// What a server observed of one served version over a few seconds, as it flushes it.
@@ -327,6 +351,20 @@ class MetaStore {
   virtual Result<AuditRecord> AppendAudit(std::string_view action, std::string_view subject,
                                           std::string_view before_json, std::string_view after_json,
                                           const Actor& actor) = 0;
+
+  // --- API tokens (team mode) ---
+  /// Stores a new token and appends a `token-create` audit record (its name, id and role,
+  /// never the hash) in one transaction; returns it as stored (created_ms set when 0,
+  /// created_by the actor). kConflict when a token not revoked has its name, or its id is
+  /// taken; kInvalidArgument for a bad name, id, salt or hash.
+  virtual Result<ApiToken> CreateToken(const ApiToken& token, const Actor& actor) = 0;
+  /// Every token, revoked ones too, in the order they were created.
+  virtual Result<std::vector<ApiToken>> ListTokens() = 0;
+  /// The token whose id is `id`, revoked or not; kNotFound when there is none.
+  virtual Result<ApiToken> GetToken(std::string_view id) = 0;
+  /// Revokes the token named `name` that is not revoked yet and appends a `token-revoke` audit
+  /// record, in one transaction; returns it as revoked. kNotFound naming the live tokens.
+  virtual Result<ApiToken> RevokeToken(std::string_view name, const Actor& actor) = 0;
 
   // --- monitoring ---
   /// Takes lease `name` for `holder` until now + ttl when it is free, expired (expires_ms <=

@@ -71,6 +71,12 @@ class PostgresMetaStore final : public MetaStore {
                                   std::string_view before_json, std::string_view after_json,
                                   const Actor& actor) override;
 
+  // postgres_tokens.cc
+  Result<ApiToken> CreateToken(const ApiToken& token, const Actor& actor) override;
+  Result<std::vector<ApiToken>> ListTokens() override;
+  Result<ApiToken> GetToken(std::string_view id) override;
+  Result<ApiToken> RevokeToken(std::string_view name, const Actor& actor) override;
+
   // postgres_monitor.cc
   /// One INSERT … ON CONFLICT DO UPDATE … WHERE the lease is expired or the holder's own: the
   /// row lock it takes makes racing processes see each other's lease.

@@ -20,6 +20,7 @@
 #include "hone/store/testing/meta_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
 #include "hone/store/testing/monitor_store_conformance.h"
+#include "hone/store/testing/token_store_conformance.h"
 
 // libpqxx 6.4 leaks the result of a BEGIN that fails on a lost connection (in
 // transaction_base::direct_exec, 216 bytes per lost connection); the test that cuts a
@@ -210,13 +211,13 @@ TEST_F(PostgresStoreTest, TablesGoToTheSearchPathSchemaAndReopeningChangesNothin
   }
   const std::string tables =
       "SELECT count(*) FROM pg_tables WHERE schemaname = '" + backend_.schema() + "'";
-  EXPECT_EQ(backend_.Scalar(tables), "14");  // ten of migration 1, three of 2, hone_meta
+  EXPECT_EQ(backend_.Scalar(tables), "15");  // ten of migration 1, three of 2, one of 3, hone_meta
   EXPECT_EQ(backend_.Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND "
                             "tablename = 'runs'"),
             "0");
   auto again = MustOpen();
   ASSERT_NE(again, nullptr);
-  EXPECT_EQ(backend_.Scalar(tables), "14");
+  EXPECT_EQ(backend_.Scalar(tables), "15");
   EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"),
             std::to_string(SchemaVersion()));
   auto run = again->GetRun(run_id);
@@ -417,4 +418,5 @@ namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MetaStoreConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorStoreConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorLogConformance, postgres::PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, TokenStoreConformance, postgres::PostgresBackend);
 }  // namespace hone::store::testing

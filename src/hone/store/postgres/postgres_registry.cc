@@ -173,8 +173,9 @@ Result<ModelVersion> VersionOf(Tx& tx, std::string_view model, int64_t version) 
   return v;
 }
 
-/// Appends a record to the chain; returns it as stored. The caller holds the store lock, so
-/// max(seq) + 1 is free and the previous hash is the head's.
+}  // namespace
+
+// The caller holds the store lock, so max(seq) + 1 is free and the previous hash is the head's.
 AuditRecord ChainAudit(Tx& tx, AuditRecord r) {
   r.seq = 1;
   r.prev_hash = std::string(kAuditGenesis);
@@ -189,8 +190,6 @@ AuditRecord ChainAudit(Tx& tx, AuditRecord r) {
   Exec(tx, kSetAuditHead, FormatAuditHead({r.seq, r.hash}));
   return r;
 }
-
-}  // namespace
 
 Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, const Actor& actor) {
   HONE_TRY(CheckName("model", nv.model));
@@ -323,7 +322,7 @@ Result<AliasMove> PostgresMetaStore::MoveAlias(const AliasChange& c) {
                                .action = c.action,
                                .subject = c.model + "@" + c.alias,
                                .before = AliasAuditJson(from, from_weight),
-                               .after = AliasAuditJson(c.to, c.weight)});
+                               .after = AliasAuditJson(c.to, c.weight, c.forced)});
     Exec(tx, kNotifyAliasMoved);
     return move;
   });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hone/core/error.h"
+#include "hone/store/meta_store.h"
 #include "hone/store/postgres/connection.h"
 
 namespace hone::store::postgres {
@@ -17,6 +18,10 @@ namespace hone::store::postgres {
 /// kNotFound "unknown run '…'" unless a run has exactly this id, which then stays until the
 /// transaction ends. For write transactions only.
 Result<void> RequireRun(pqxx::transaction_base& tx, std::string_view run_id);
+
+/// Appends `record` (seq, prev_hash and hash filled in here) to the audit chain and moves the
+/// head; returns it as stored. The caller's write transaction holds the store lock.
+AuditRecord ChainAudit(pqxx::transaction_base& tx, AuditRecord record);
 
 /// A text[] literal ({"a","b\"c"}) for one parameter that carries many values: a batch is one
 /// statement (`unnest($1::text[])`, `= ANY($1::text[])`), not one round trip per value.

@@ -22,7 +22,7 @@ namespace {
 //   about 50k values a second with it, 110k-180k without). LogMetrics checks the run once per
 //   batch instead, locking it FOR KEY SHARE as the foreign key's check does, in the same
 //   transaction; without a way to delete runs, nothing needs the cascade.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: runs with their parameters, metrics, tags and artifacts; registered models, their
     // immutable versions, aliases with their history; the hash-chained audit log.
     R"sql(
@@ -158,6 +158,22 @@ CREATE TABLE predictions (
   UNIQUE (model, request_id)
 );
 CREATE INDEX predictions_by_model_time ON predictions (model, ts_ms, id);
+)sql",
+    // 3: API tokens for team mode (`hone server`): a salted hash of each secret, never the
+    // secret; a name names one token until it is revoked.
+    R"sql(
+CREATE TABLE api_tokens (
+  seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id         TEXT COLLATE "C" NOT NULL UNIQUE,
+  name       TEXT COLLATE "C" NOT NULL,
+  role       TEXT COLLATE "C" NOT NULL,
+  salt       TEXT COLLATE "C" NOT NULL,
+  hash       TEXT COLLATE "C" NOT NULL,
+  created_ms BIGINT NOT NULL,
+  created_by TEXT COLLATE "C" NOT NULL,
+  revoked_ms BIGINT
+);
+CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_ms IS NULL;
 )sql",
 };
 

@@ -8,7 +8,7 @@ namespace hone::store::sqlite {
 namespace {
 
 // Times are milliseconds since the Unix epoch (UTC).
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: runs with their parameters, metrics, tags and artifacts; registered models, their
     // immutable versions, aliases with their history; the hash-chained audit log.
     R"sql(
@@ -143,6 +143,22 @@ CREATE TABLE predictions (
   UNIQUE (model, request_id)
 );
 CREATE INDEX predictions_by_model_time ON predictions (model, ts_ms, id);
+)sql",
+    // 3: API tokens for team mode (`hone server`): a salted hash of each secret, never the
+    // secret; a name names one token until it is revoked.
+    R"sql(
+CREATE TABLE api_tokens (
+  seq        INTEGER PRIMARY KEY,
+  id         TEXT NOT NULL UNIQUE,
+  name       TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  salt       TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  revoked_ms INTEGER
+);
+CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_ms IS NULL;
 )sql",
 };
 

@@ -56,6 +56,12 @@ class SqliteMetaStore final : public MetaStore {
                                   std::string_view before_json, std::string_view after_json,
                                   const Actor& actor) override;
 
+  // sqlite_tokens.cc
+  Result<ApiToken> CreateToken(const ApiToken& token, const Actor& actor) override;
+  Result<std::vector<ApiToken>> ListTokens() override;
+  Result<ApiToken> GetToken(std::string_view id) override;
+  Result<ApiToken> RevokeToken(std::string_view name, const Actor& actor) override;
+
   // sqlite_monitor.cc
   /// One BEGIN IMMEDIATE transaction: read the lease, take it if free, expired or ours.
   Result<Lease> AcquireLease(std::string_view name, std::string_view holder,
@@ -85,6 +91,7 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::optional<int64_t>> AliasTarget(std::string_view model, std::string_view alias);
   Result<std::vector<std::string>> AliasNames(std::string_view model);
   Result<void> FillRunDetails(Run& run, bool all_metrics);
+  Result<std::vector<std::string>> LiveTokenNames();
 
   Database db_;
 };

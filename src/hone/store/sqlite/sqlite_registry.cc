@@ -320,8 +320,8 @@ Result<AliasMove> SqliteMetaStore::MoveAlias(const AliasChange& c) {
     move.id = db_.LastInsertRowId();
   }
   HONE_TRY(AppendAuditRecord(c.actor, c.action, c.model + "@" + c.alias,
-                             AliasAuditJson(from, from_weight), AliasAuditJson(c.to, c.weight),
-                             move.ts_ms));
+                             AliasAuditJson(from, from_weight),
+                             AliasAuditJson(c.to, c.weight, c.forced), move.ts_ms));
   HONE_TRY(tx.Commit());
   return move;
 }

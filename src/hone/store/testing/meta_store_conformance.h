@@ -7,6 +7,8 @@
 //     std::optional<std::string> SkipReason() const;   // why the backend is unavailable
 //     Result<std::unique_ptr<MetaStore>> Open();       // a new connection; also after fork()
 //     static constexpr bool kNotifiesAliasMoves = …;   // WaitForAliasChange wakes on a move
+//     std::string RecordedActor(std::string declared);  // optional: who the store records when
+//                                                       // a caller says it is `declared`
 //   };
 //   INSTANTIATE_TYPED_TEST_SUITE_P(My, MetaStoreConformance, MyBackend);
 #ifndef HONE_STORE_TESTING_META_STORE_CONFORMANCE_H_
@@ -112,6 +114,16 @@ class MetaStoreConformance : public ::testing::Test {
       auto store = backend_.Open();
       return store && body(**store, child);
     });
+  }
+
+  /// Who the store records as the actor when a caller says it is `declared`: the caller's word
+  /// for the embedded backends; a server records the name of the token the caller presented.
+  std::string Recorded(std::string declared) {
+    if constexpr (requires { backend_.RecordedActor(declared); }) {
+      return backend_.RecordedActor(std::move(declared));
+    } else {
+      return declared;
+    }
   }
 
   Backend backend_;
@@ -290,7 +302,7 @@ TYPED_TEST_P(MetaStoreConformance, VersionsAreNumberedPerModelWithLineage) {
   EXPECT_TRUE(std::isnan(got->metrics.at("r2")));
   EXPECT_EQ(got->metrics.at("mape"), INFINITY);
   EXPECT_EQ(got->description, "first");
-  EXPECT_EQ(got->created_by, "tester");
+  EXPECT_EQ(got->created_by, this->Recorded("tester"));
   EXPECT_GT(got->created_ms, 0);
   EXPECT_EQ(got->aliases, std::vector<std::string>{"production"});
 
@@ -379,7 +391,7 @@ TYPED_TEST_P(MetaStoreConformance, AliasMovesAreHistoryAndCompareAndSwap) {
   EXPECT_EQ((*history)[1].from, 1);
   EXPECT_EQ((*history)[1].to, 2);
   EXPECT_EQ((*history)[2].action, "rollback");
-  EXPECT_EQ((*history)[2].actor, "tester");
+  EXPECT_EQ((*history)[2].actor, this->Recorded("tester"));
   EXPECT_LT((*history)[1].id, (*history)[2].id);
   auto model = s.GetModel("churn");
   ASSERT_TRUE(model);
@@ -399,7 +411,7 @@ TYPED_TEST_P(MetaStoreConformance, AuditLogChainsEveryChange) {
   EXPECT_EQ((*records)[0].before, "null");
   EXPECT_THAT((*records)[0].after, ::testing::HasSubstr("\"version\":1"));
   EXPECT_EQ((*records)[2].action, "promote");
-  EXPECT_EQ((*records)[2].actor, "ops");
+  EXPECT_EQ((*records)[2].actor, this->Recorded("ops"));
   EXPECT_EQ((*records)[2].subject, "churn@production");
   EXPECT_EQ((*records)[2].after, "{\"version\":2}");
   auto head = s.GetAuditHead();

@@ -166,7 +166,7 @@ TYPED_TEST_P(MonitorStoreConformance, AppendedAuditRecordsJoinTheChain) {
   EXPECT_EQ(decision->seq, 3);
   EXPECT_EQ(decision->action, "watch-decision");
   EXPECT_EQ(decision->subject, "churn@canary");
-  EXPECT_EQ(decision->actor, "watch");
+  EXPECT_EQ(decision->actor, this->Recorded("watch"));
   EXPECT_EQ(decision->after, evidence);  // verbatim
   EXPECT_EQ(decision->hash, AuditHash(*decision));
   EXPECT_GT(decision->ts_ms, 0);
