@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "hone/core/table.h"
@@ -48,6 +49,56 @@ Digest Sha256::Finish() {
   Digest out{};
   unsigned int len = 0;
   HONE_CHECK(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len) == 1 && len == out.size());
+  return out;
+}
+
+struct HmacSha256::Impl {
+  EVP_MD_CTX* inner = nullptr;  // after (key ^ ipad)
+  EVP_MD_CTX* outer = nullptr;  // after (key ^ opad)
+};
+
+HmacSha256::HmacSha256(std::string_view key) : impl_(std::make_unique<Impl>()) {
+  constexpr size_t kBlock = 64;
+  std::array<uint8_t, kBlock> block{};
+  if (key.size() > kBlock) {
+    const Digest d = Sha256Of(key);
+    std::memcpy(block.data(), d.data(), d.size());
+  } else {
+    std::memcpy(block.data(), key.data(), key.size());
+  }
+  std::array<uint8_t, kBlock> pad{};
+  auto start = [&](uint8_t with) {
+    for (size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ with;
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    HONE_CHECK(ctx != nullptr);
+    HONE_CHECK(EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1);
+    HONE_CHECK(EVP_DigestUpdate(ctx, pad.data(), pad.size()) == 1);
+    return ctx;
+  };
+  impl_->inner = start(0x36);
+  impl_->outer = start(0x5c);
+  OPENSSL_cleanse(block.data(), block.size());
+  OPENSSL_cleanse(pad.data(), pad.size());
+}
+
+HmacSha256::~HmacSha256() {
+  EVP_MD_CTX_free(impl_->inner);
+  EVP_MD_CTX_free(impl_->outer);
+}
+
+Digest HmacSha256::Of(std::string_view message) const {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  HONE_CHECK(ctx != nullptr);
+  Digest inner{}, out{};
+  unsigned int len = 0, len2 = 0;
+  const bool ok = EVP_MD_CTX_copy_ex(ctx, impl_->inner) == 1 &&
+                  EVP_DigestUpdate(ctx, message.data(), message.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, inner.data(), &len) == 1 && len == inner.size() &&
+                  EVP_MD_CTX_copy_ex(ctx, impl_->outer) == 1 &&
+                  EVP_DigestUpdate(ctx, inner.data(), inner.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, out.data(), &len2) == 1 && len2 == out.size();
+  EVP_MD_CTX_free(ctx);
+  HONE_CHECK(ok);
   return out;
 }
 

@@ -38,6 +38,23 @@ class Sha256 {
   std::unique_ptr<Impl> impl_;
 };
 
+/// HMAC-SHA256 (RFC 2104) under one key, for many messages: the key's padded blocks are
+/// hashed once, each message starts from copies of those states. Immutable; Of is thread-safe.
+/// The key is not kept, only the two hash states derived from it.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(std::string_view key);
+  ~HmacSha256();
+  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256& operator=(const HmacSha256&) = delete;
+
+  Digest Of(std::string_view message) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Lower-case hexadecimal, 64 characters.
 std::string ToHex(const Digest& digest);
 Digest Sha256Of(std::string_view bytes);
