@@ -13,12 +13,14 @@ constexpr size_t kDigestSize = 32;
 }  // namespace
 
 nlohmann::json Bundle::Manifest() const {
-  return {{"format", "hone.bundle"},   {"format_version", kBundleFormatVersion},
-          {"model", model_kind},       {"task", TaskName(target.task)},
-          {"target", target.ToJson()}, {"features", features.ToJson()},
-          {"params", params},          {"metrics", metrics},
-          {"training", training},      {"feature_importance", feature_importance},
-          {"profile", profile}};
+  nlohmann::json m = {{"format", "hone.bundle"},   {"format_version", kBundleFormatVersion},
+                      {"model", model_kind},       {"task", TaskName(target.task)},
+                      {"target", target.ToJson()}, {"features", features.ToJson()},
+                      {"params", params},          {"metrics", metrics},
+                      {"training", training},      {"feature_importance", feature_importance},
+                      {"profile", profile}};
+  if (pii.is_object() && !pii.empty()) m["pii"] = pii;
+  return m;
 }
 
 namespace {
@@ -116,6 +118,11 @@ Result<Bundle> Decode(std::string_view bytes, std::string_view source, core::Dig
     HONE_ASSIGN_OR_RETURN(auto value, field(key));
     *dst = *value;
   }
+  if (m.contains("pii")) {
+    b.pii = m["pii"];
+    auto pii = ReadBundlePii(b);
+    if (!pii) return Fail(pii.error().WithContext(where));
+  }
   return b;
 }
 
@@ -146,6 +153,60 @@ Result<LoadedModel> LoadBundleBytes(std::string_view bytes, std::string_view sou
   if (!model) return Fail(model.error().WithContext("bundle '" + std::string(source) + "'"));
   LoadedModel loaded{std::move(bundle), std::move(*model), core::ToHex(identity)};
   return loaded;
+}
+
+Result<BundlePii> ReadBundlePii(const Bundle& bundle) {
+  BundlePii out;
+  if (!bundle.pii.is_object() || bundle.pii.empty()) return out;
+  auto columns = bundle.pii.find("columns");
+  if (columns == bundle.pii.end()) {
+    return Fail(ErrorCode::kInvalidData, "the pii record names no columns");
+  }
+  HONE_ASSIGN_OR_RETURN(out.policy, core::PiiPolicy::FromJson(*columns));
+  auto check = bundle.pii.find("key_check");
+  if (check != bundle.pii.end() && check->is_string()) out.key_check = check->get<std::string>();
+  if (out.policy.HasHash() && out.key_check.empty()) {
+    return Fail(ErrorCode::kInvalidData, "the pii record hashes columns but has no key_check");
+  }
+  return out;
+}
+
+nlohmann::json BundlePiiJson(const core::PiiPolicy& policy, const core::PiiKey* key) {
+  if (policy.empty()) return nlohmann::json::object();
+  nlohmann::json out = {{"columns", policy.ToJson()}};
+  if (policy.HasHash() && key != nullptr) out["key_check"] = key->Check();
+  return out;
+}
+
+Result<void> UseRawInputs(LoadedModel& loaded, std::string_view name) {
+  HONE_ASSIGN_OR_RETURN(BundlePii pii, ReadBundlePii(loaded.bundle));
+  if (pii.policy.empty()) return {};
+  std::shared_ptr<const core::PiiKey> key;
+  if (pii.policy.HasHash()) {
+    auto loaded_key = core::LoadPiiKey(std::nullopt);
+    if (!loaded_key)
+      return Fail(loaded_key.error().WithContext("model '" + std::string(name) + "'"));
+    std::string hashed;
+    for (const core::PiiColumn& c : pii.policy.columns) {
+      if (c.mode == core::PiiMode::kHash) hashed += (hashed.empty() ? "'" : ", '") + c.name + "'";
+    }
+    if (!loaded_key->has_value()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "model '" + std::string(name) + "' hashes its pii column(s) " + hashed +
+                      " with a key this process does not have: set " + core::kPiiKeyEnv + ", or " +
+                      core::kPiiKeyFileEnv +
+                      " to a file holding it (the key its pipeline was run with)");
+    }
+    if ((*loaded_key)->Check() != pii.key_check) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "model '" + std::string(name) + "' hashes its pii column(s) " + hashed +
+                      " with another key than the one from " + (*loaded_key)->source() +
+                      "; give the key its pipeline was run with");
+    }
+    key = std::make_shared<const core::PiiKey>(std::move(**loaded_key));
+  }
+  loaded.bundle.features = loaded.bundle.features.ForRawInputs(pii.policy, std::move(key));
+  return {};
 }
 
 Result<LoadedModel> LoadBundle(const std::filesystem::path& path) {

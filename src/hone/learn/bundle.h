@@ -43,6 +43,11 @@ struct Bundle {
   nlohmann::json profile = nlohmann::json::object();
   /// Feature name → importance, when the model provides it.
   nlohmann::json feature_importance = nlohmann::json::object();
+  /// The pii policy (core/pii.h) the training data went through, which raw rows must go
+  /// through too: {"columns": {"email": "drop", "customer_id": "hash"}, "key_check": "h:…"}
+  /// (the check only with a hash column; never the key). Empty: none, and absent from the
+  /// manifest, so bundles without one keep their bytes.
+  nlohmann::json pii = nlohmann::json::object();
   std::string payload;
 
   nlohmann::json Manifest() const;
@@ -72,6 +77,21 @@ Result<WrittenBundle> WriteBundle(const std::filesystem::path& path, const Bundl
 Result<LoadedModel> LoadBundle(const std::filesystem::path& path);
 /// Loads the model of an already decoded bundle.
 Result<LoadedModel> LoadBundleBytes(std::string_view bytes, std::string_view source);
+
+/// The bundle's pii record as (policy, key check); an empty policy when it has none.
+struct BundlePii {
+  core::PiiPolicy policy;
+  std::string key_check;
+};
+Result<BundlePii> ReadBundlePii(const Bundle& bundle);
+/// The pii record of a policy and the key its hash columns were hashed with.
+nlohmann::json BundlePiiJson(const core::PiiPolicy& policy, const core::PiiKey* key);
+
+/// Makes `loaded` read raw rows (FeatureSchema::ForRawInputs) when its bundle records a pii
+/// policy: its hash features' key is loaded from the environment (core::LoadPiiKey) and must
+/// be the one the model was trained with. Errors name `name`, the column and how to set the
+/// key. A bundle without a policy is left as it is.
+Result<void> UseRawInputs(LoadedModel& loaded, std::string_view name);
 
 }  // namespace hone::learn
 

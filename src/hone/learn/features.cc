@@ -58,8 +58,35 @@ FeatureSchema FeatureSchema::FromTable(const core::Table& table) {
 
 float FeatureSchema::EncodeCategory(size_t feature, std::string_view text) const {
   const auto& lookup = lookup_[feature];
-  auto it = lookup.find(std::string(text));
+  auto it = !hashed_.empty() && hashed_[feature] ? lookup.find(key_->Hash(text))
+                                                 : lookup.find(std::string(text));
   return it == lookup.end() ? kMissing : static_cast<float>(it->second);
+}
+
+FeatureSchema FeatureSchema::ForRawInputs(const core::PiiPolicy& policy,
+                                          std::shared_ptr<const core::PiiKey> key) const {
+  FeatureSchema out = *this;
+  out.hashed_.assign(features_.size(), 0);
+  bool any = false;
+  for (size_t j = 0; j < features_.size(); ++j) {
+    const core::PiiColumn* p = policy.Find(features_[j].name);
+    if (p != nullptr && p->mode == core::PiiMode::kHash &&
+        features_[j].type == core::ColumnType::kCategorical) {
+      HONE_CHECK(key != nullptr);
+      out.hashed_[j] = 1;
+      any = true;
+    }
+  }
+  if (!any) out.hashed_.clear();
+  out.key_ = any ? std::move(key) : nullptr;
+  for (const core::PiiColumn& p : policy.columns) {
+    if (p.mode == core::PiiMode::kDrop) out.ignored_.push_back(p.name);
+  }
+  return out;
+}
+
+bool FeatureSchema::IgnoresColumn(std::string_view name) const {
+  return std::find(ignored_.begin(), ignored_.end(), name) != ignored_.end();
 }
 
 Result<FeatureMatrix> FeatureSchema::Encode(const core::Table& table) const {

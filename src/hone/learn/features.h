@@ -4,6 +4,7 @@
 #define HONE_LEARN_FEATURES_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "hone/core/error.h"
+#include "hone/core/pii.h"
 #include "hone/core/table.h"
 
 namespace hone::learn {
@@ -77,13 +79,32 @@ class FeatureSchema {
   /// categorical one (NaN when missing or unseen). Used on the single-row path.
   float EncodeCategory(size_t feature, std::string_view text) const;
 
+  /// A copy that reads raw rows for a model trained on data that went through `policy`
+  /// (core/pii.h): the categories of its `hash` features are looked up by their keyed hash
+  /// (Encode and EncodeCategory hash the raw text first), and its `drop` columns are columns
+  /// a request may carry and that are ignored (IgnoresColumn). `key` is required when the
+  /// policy hashes a feature. Used where raw data enters (a server's requests, `hone predict`),
+  /// never on data the pipeline already transformed.
+  FeatureSchema ForRawInputs(const core::PiiPolicy& policy,
+                             std::shared_ptr<const core::PiiKey> key) const;
+  /// Whether `name` is a column the rows may carry that the model does not read because the
+  /// policy dropped it before training (ForRawInputs).
+  bool IgnoresColumn(std::string_view name) const;
+
   nlohmann::json ToJson() const;
   static Result<FeatureSchema> FromJson(const nlohmann::json& json);
 
-  bool operator==(const FeatureSchema& other) const { return features_ == other.features_; }
+  bool operator==(const FeatureSchema& other) const {
+    return features_ == other.features_ && hashed_ == other.hashed_ && ignored_ == other.ignored_;
+  }
 
  private:
   std::vector<FeatureInfo> features_;
+  /// ForRawInputs: per feature, whether its raw text is hashed before lookup (empty: none is),
+  /// the key that hashes, and the dropped columns.
+  std::vector<uint8_t> hashed_;
+  std::shared_ptr<const core::PiiKey> key_;
+  std::vector<std::string> ignored_;
   /// Per categorical feature: category text → index.
   std::vector<std::unordered_map<std::string, int32_t>> lookup_;
 };

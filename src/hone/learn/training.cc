@@ -343,6 +343,7 @@ Result<TrainOutcome> FinishTraining(const core::Table& table, const TrainRequest
       {"hone_version", HoneVersion()},
   };
   b.profile = core::ProfileTable(profile_table).ToJson();
+  b.pii = req.pii;
   std::vector<double> importance = fitted.model->FeatureImportance();
   for (size_t f = 0; f < importance.size() && f < b.features.size(); ++f) {
     b.feature_importance[b.features.features()[f].name] = importance[f];

@@ -51,6 +51,9 @@ struct TrainRequest {
   /// Lineage recorded in the bundle: where the data came from and its digest.
   std::string data_source;
   std::string data_sha256;
+  /// The pii record of the data's transform (BundlePiiJson), kept in the bundle so that raw
+  /// rows are transformed the same way; empty when the data went through none.
+  nlohmann::json pii = nlohmann::json::object();
 };
 
 struct CrossValidation {
