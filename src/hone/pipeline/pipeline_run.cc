@@ -44,6 +44,11 @@ core::CsvReadOptions CsvOptionsOf(const Spec& spec) {
   if (spec.task == learn::TaskRequest::kRegression) {
     csv.column_types[spec.target] = core::ColumnType::kNumeric;
   }
+  // A pii column is read as text: an identifier such as 12345678901 is hashed as written, not
+  // as the float it would round to.
+  for (const core::PiiColumn& c : spec.pii.columns) {
+    csv.column_types[c.name] = core::ColumnType::kCategorical;
+  }
   return csv;
 }
 
@@ -63,6 +68,7 @@ learn::TrainRequest TrainRequestOf(const Spec& spec, const Snapshot& snapshot) {
   r.ignore = spec.ignore;
   r.data_source = snapshot.description;
   r.data_sha256 = snapshot.digest;
+  r.pii = snapshot.pii;
   return r;
 }
 
@@ -181,7 +187,7 @@ Result<PipelineResult> PipelineRun::Execute() {
 
 Result<void> PipelineRun::TakeSnapshotStage() {
   auto start = std::chrono::steady_clock::now();
-  HONE_ASSIGN_OR_RETURN(snapshot_, TakeSnapshot(spec_.data, spec_.dir, CsvOptionsOf(spec_)));
+  HONE_ASSIGN_OR_RETURN(snapshot_, TakeSpecSnapshot(spec_, CsvOptionsOf(spec_)));
   result_.report.data_source = snapshot_.description;
   result_.report.data_digest = snapshot_.digest;
   result_.report.rows = snapshot_.table.num_rows();
@@ -246,6 +252,10 @@ Result<void> PipelineRun::StartRun() {
                                                  {kChampionTag, ChampionLabel(result_.champion)},
                                                  {"data", snapshot_.description},
                                                  {"registered_model", spec_.model}}));
+  if (!snapshot_.pii.empty()) {
+    // The Slurm jobs, which read the snapshot back, record the same policy in their bundles.
+    HONE_TRY(store_.meta->SetTags(result_.run_id, {{kPiiTag, snapshot_.pii.dump()}}));
+  }
   if (spec_.data.snapshot) {
     HONE_ASSIGN_OR_RETURN(std::string digest, registry_.PutArtifact(snapshot_.bytes));
     HONE_TRY(store_.meta->LogArtifact(

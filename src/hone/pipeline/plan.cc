@@ -35,12 +35,21 @@ std::string TrainLine(const Spec& spec) {
   return line;
 }
 
+// "; pii: email dropped, customer_id hashed" (nothing without pii).
+std::string PiiText(const core::PiiPolicy& pii) {
+  std::vector<std::string> parts;
+  for (const core::PiiColumn& c : pii.columns) {
+    parts.push_back(c.name + (c.mode == core::PiiMode::kDrop ? " dropped" : " hashed"));
+  }
+  return parts.empty() ? "" : "; pii: " + Join(parts, ", ");
+}
+
 }  // namespace
 
 Result<Plan> PlanPipeline(const Spec& spec, store::Store* store) {
   HONE_TRY(CheckSpecFits(spec));
   Plan plan;
-  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(spec.data, spec.dir, CsvOptionsOf(spec)));
+  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSpecSnapshot(spec, CsvOptionsOf(spec)));
   std::optional<Champion> champion;
   std::string cache = "no store yet: every stage would run";
   if (store != nullptr) {
@@ -86,7 +95,7 @@ Result<Plan> PlanPipeline(const Spec& spec, store::Store* store) {
       "plan for model '" + spec.model + "' (" + spec.file.string() + ")",
       "  1 snapshot  " + snapshot.description + ": " + std::to_string(snapshot.table.num_rows()) +
           " rows, sha256 " + snapshot.digest.substr(0, 12) +
-          (spec.data.snapshot ? ", kept in the artifact store" : ""),
+          (spec.data.snapshot ? ", kept in the artifact store" : "") + PiiText(spec.pii),
       "  2 checks    " + (checks.empty() ? std::string("none") : Join(checks, "; ")),
       "  3 train     " + TrainLine(spec) + " on target '" + spec.target + "'",
       "  4 evaluate  " + evaluate,

@@ -27,12 +27,21 @@ struct Snapshot {
   std::string description;
   /// The files read (kFile, kGlob), in order.
   std::vector<std::filesystem::path> files;
+  /// With a spec's `pii:` (TakeSpecSnapshot), the record of the transform `bytes` and `table`
+  /// went through (learn::BundlePiiJson), for the bundle; else empty.
+  nlohmann::json pii = nlohmann::json::object();
 };
 
 /// Reads `source` (relative paths against `dir`) into a snapshot. Errors name the file (with
 /// line and column for bad CSV), the glob that matched nothing, or the database and query.
 Result<Snapshot> TakeSnapshot(const DataSourceSpec& source, const std::filesystem::path& dir,
                               const core::CsvReadOptions& csv);
+
+/// The spec's data as the pipeline sees it: TakeSnapshot, then the spec's `pii:` applied
+/// (core::ApplyPii, with the key from core::LoadPiiKey and `pii_key_file`), so that `bytes`,
+/// `digest` and `table` hold no raw value of a pii column: the bytes are the transformed table
+/// written as CSV, the digest theirs. Errors name the column and where `pii:` declares it.
+Result<Snapshot> TakeSpecSnapshot(const Spec& spec, const core::CsvReadOptions& csv);
 
 }  // namespace hone::pipeline
 

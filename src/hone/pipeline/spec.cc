@@ -21,8 +21,9 @@ namespace spec_internal {
 namespace {
 
 constexpr std::string_view kTopKeys[] = {
-    "model", "data",   "target",   "task",  "ignore",    "split",   "test_size", "seed", "checks",
-    "train", "search", "evaluate", "gates", "bootstrap", "promote", "executor",  "watch"};
+    "model",   "data",     "target", "task",   "ignore",      "split", "test_size",
+    "seed",    "checks",   "train",  "search", "evaluate",    "gates", "bootstrap",
+    "promote", "executor", "watch",  "pii",    "pii_key_file"};
 constexpr std::string_view kDataKeys[] = {"path", "glob", "sql", "snapshot"};
 constexpr std::string_view kSqlKeys[] = {"url", "query"};
 constexpr std::string_view kSplitKeys[] = {"method", "column", "test_size", "seed"};
@@ -182,6 +183,10 @@ Result<Spec> ReadSpec(const Context& cx, const YAML::Node& root, Spec spec) {
   if (const Value* i = top.Find("ignore")) {
     HONE_ASSIGN_OR_RETURN(spec.ignore, Strings(cx, *i, /*single=*/true));
   }
+  if (const Value* p = top.Find("pii")) HONE_TRY(ReadPii(cx, *p, spec));
+  if (const Value* k = top.Find("pii_key_file")) {
+    HONE_ASSIGN_OR_RETURN(spec.pii_key_file, NonEmptyText(cx, *k));
+  }
   HONE_TRY(ReadSplit(cx, top, &spec));
   if (const Value* c = top.Find("checks")) {
     HONE_ASSIGN_OR_RETURN(spec.checks, ReadChecks(cx, *c));
@@ -209,6 +214,7 @@ Result<Spec> ReadSpec(const Context& cx, const YAML::Node& root, Spec spec) {
     HONE_ASSIGN_OR_RETURN(spec.watch, ReadWatch(cx, *w));
   }
   if (const Value* e = top.Find("executor")) HONE_TRY(ReadExecutor(cx, *e, spec));
+  HONE_TRY(CheckPii(cx, top, spec));
   return spec;
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hone/core/error.h"
+#include "hone/core/pii.h"
 #include "hone/gate/data_checks.h"
 #include "hone/gate/model_gates.h"
 #include "hone/learn/search.h"
@@ -93,6 +94,12 @@ struct Spec {
   std::string target;
   learn::TaskRequest task = learn::TaskRequest::kAuto;
   std::vector<std::string> ignore;
+  /// `pii:`: columns dropped or replaced by a keyed hash as soon as the data is read, before
+  /// the snapshot, the checks, training and the reference profile (core/pii.h).
+  core::PiiPolicy pii;
+  /// `pii_key_file:`: a file holding the hash key, as written (relative to `dir`); the
+  /// environment's HONE_PII_KEY or HONE_PII_KEY_FILE come first.
+  std::string pii_key_file;
   learn::SplitSpec split;
   double test_size = 0.2;
   uint64_t seed = 42;

@@ -126,6 +126,8 @@ nlohmann::json Spec::ToJson() const {
       {"executor", executor},
   };
   if (watch) out["watch"] = spec_internal::WatchJson(*watch);
+  // Only when given, so that the digests of specs without one stay as they were.
+  if (!pii.empty()) out["pii"] = pii.ToJson();
   return out;
 }
 

@@ -40,6 +40,12 @@ Result<void> CheckSchedule(std::string_view schedule);
 /// resources, for both stages or per stage (`train:`, `search:`).
 Result<void> ReadExecutor(const Context& cx, const Value& v, Spec& spec);
 
+/// `pii:` (spec_pii.cc): a map of column: drop | hash, into spec.pii.
+Result<void> ReadPii(const Context& cx, const Value& v, Spec& spec);
+/// Once the whole spec is read: no pii on the target or the time column, no check or slice
+/// reading a dropped column, no range or categories check on a hashed one.
+Result<void> CheckPii(const Context& cx, const Fields& top, const Spec& spec);
+
 }  // namespace hone::pipeline::spec_internal
 
 #endif  // HONE_PIPELINE_SPEC_SECTIONS_H_

@@ -47,6 +47,9 @@ StageKeys ComputeStageKeys(const Spec& spec, std::string_view data_digest,
       {"search", spec.search ? SearchJson(*spec.search) : nlohmann::json()},
       {"hone", learn::HoneVersion()},
   };
+  // The data digest is of the transformed data already; the policy is named too, and only
+  // when there is one, so that keys without it stay as they were.
+  if (!spec.pii.empty()) train["pii"] = spec.pii.ToJson();
   if (!spec.train.command.empty()) {
     train["code"] = code ? nlohmann::json{{"commit", code->commit}, {"diff", code->diff_digest}}
                          : nlohmann::json();

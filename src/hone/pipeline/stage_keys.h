@@ -31,6 +31,7 @@ inline constexpr char kTrainKeyTag[] = "hone.train_key";
 inline constexpr char kChampionTag[] = "hone.champion";     // "3" or "none"
 inline constexpr char kOutcomeTag[] = "hone.outcome";       // promoted, registered, rejected
 inline constexpr char kParentRunTag[] = "hone.parent_run";  // on search trials
+inline constexpr char kPiiTag[] = "hone.pii";               // the snapshot's pii record, as JSON
 
 struct StageKeys {
   std::string train;

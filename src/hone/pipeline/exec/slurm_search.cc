@@ -44,6 +44,13 @@ Result<Snapshot> LoadSnapshot(const Spec& spec, store::Store& store, const Trial
   snapshot.bytes = std::string(bytes.view());
   snapshot.digest = info.data_digest;
   if (auto d = parent.tags.find("data"); d != parent.tags.end()) snapshot.description = d->second;
+  if (auto p = parent.tags.find(kPiiTag); p != parent.tags.end()) {
+    snapshot.pii = nlohmann::json::parse(p->second, nullptr, /*allow_exceptions=*/false);
+    if (!snapshot.pii.is_object()) {
+      return Fail(ErrorCode::kCorrupt,
+                  "run " + info.parent_run + " has a malformed " + std::string(kPiiTag) + " tag");
+    }
+  }
   HONE_ASSIGN_OR_RETURN(
       snapshot.table,
       core::ParseCsv(snapshot.bytes, "data snapshot " + info.data_digest.substr(0, 12),
