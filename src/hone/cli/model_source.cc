@@ -8,6 +8,7 @@ Result<ModelSource> LoadModel(const std::string& reference, const StoreFlags& fl
   HONE_ASSIGN_OR_RETURN(registry::ModelRef ref, registry::ParseModelRef(reference));
   if (ref.kind == registry::ModelRef::Kind::kFile) {
     HONE_ASSIGN_OR_RETURN(learn::LoadedModel loaded, learn::LoadBundle(ref.path));
+    HONE_TRY(learn::UseRawInputs(loaded, ref.path));
     return ModelSource{std::move(loaded), ref.path};
   }
   HONE_ASSIGN_OR_RETURN(store::Store s, OpenStoreFrom(flags, /*create=*/false));
@@ -15,6 +16,8 @@ Result<ModelSource> LoadModel(const std::string& reference, const StoreFlags& fl
   HONE_ASSIGN_OR_RETURN(registry::ResolvedModel resolved, r.Resolve(reference));
   HONE_ASSIGN_OR_RETURN(learn::LoadedModel loaded,
                         learn::LoadBundleBytes(resolved.bundle.view(), resolved.source));
+  // The rows these commands read are raw: a pii policy the model was trained under applies.
+  HONE_TRY(learn::UseRawInputs(loaded, resolved.source));
   return ModelSource{std::move(loaded), resolved.source};
 }
 

@@ -3,7 +3,7 @@
 set(HONE_INFER_CODEC_SOURCES infer_values.cc infer_decode_oip.cc infer_decode_mlflow.cc
                              infer_decode_csv.cc infer_encode.cc)
 list(APPEND HONE_SERVE_SOURCES ${HONE_INFER_CODEC_SOURCES})
-list(APPEND HONE_SERVE_UNIT_TESTS infer_codec_test.cc)
+list(APPEND HONE_SERVE_UNIT_TESTS infer_codec_test.cc infer_pii_test.cc)
 list(APPEND HONE_SERVE_LIBS simdjson::simdjson FastFloat::fast_float)
 
 # libFuzzer target for HTTP requests and their bodies (clang only; scripts/fuzz.sh builds and

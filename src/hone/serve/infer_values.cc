@@ -95,7 +95,9 @@ size_t FeatureNames::Find(std::string_view name) {
       return j;
     }
   }
-  return name == target_.name ? kTarget : kUnknown;
+  // The target, and a column the model's pii policy dropped before training, may be sent and
+  // are ignored.
+  return name == target_.name || schema_.IgnoresColumn(name) ? kTarget : kUnknown;
 }
 
 std::string FeatureNames::Unknown(std::string_view name) const {

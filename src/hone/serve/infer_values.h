@@ -47,7 +47,8 @@ class FeatureNames {
   FeatureNames(const learn::FeatureSchema& schema, const learn::TargetInfo& target)
       : schema_(schema), target_(target) {}
 
-  /// The feature's index, kTarget for the target column, kUnknown otherwise.
+  /// The feature's index, kTarget for the target column or a column the schema ignores
+  /// (FeatureSchema::IgnoresColumn: dropped by its pii policy), kUnknown otherwise.
   size_t Find(std::string_view name);
 
   /// "unknown column 'x'; the model's features are a, b, c, … (12 in all)".

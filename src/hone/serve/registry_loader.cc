@@ -106,6 +106,11 @@ class RegistryLoader final : public Loader {
       if (!predicted) return Fail(predicted.error().WithContext("warming up " + name));
     }
 
+    // Requests carry raw rows: a model trained on pii-transformed data transforms them the same
+    // way, and cannot load without its key. (After the warm-up, whose rows come from the
+    // profile, which holds transformed values already.)
+    if (auto raw = learn::UseRawInputs(*loaded, name); !raw) return Fail(raw.error());
+
     auto servable = std::make_shared<Servable>();
     servable->model = std::string(model);
     servable->version = version;
