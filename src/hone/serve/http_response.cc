@@ -67,7 +67,7 @@ std::string_view HttpDate(time_t now) {
   return {text, size};
 }
 
-void Connection::FormatHead(std::string_view request_id) {
+void ConnectionBase::FormatHead(std::string_view request_id) {
   HttpResponse& r = response_;
   if (r.status < 200 || r.status > 599) {  // a handler bug; 1xx would need other framing
     r.status = 500;

@@ -1,7 +1,8 @@
 // An event-driven HTTP/1.1 server (Boost.Beast on Asio): a fixed pool of I/O threads, each
 // running its own event loop; keep-alive; no thread per request or connection. Handlers run on
 // the I/O thread that read the request and must not block: model inference takes
-// microseconds, so running it inline is cheaper than handing it to another thread.
+// microseconds, so running it inline is cheaper than handing it to another thread. Given a
+// certificate and a key it speaks HTTPS only (OpenSSL, TLS 1.2 and later).
 //
 // The server enforces the transport limits itself and answers them with {"error": "..."}:
 // a malformed request 400, a body over the limit 413, headers over the limit 431, a request
@@ -35,6 +36,9 @@ struct HttpRequest {
   /// The `x-request-id` header when it was 1–128 printable ASCII characters, else a new id
   /// (32 hex characters). The server puts it on the response.
   std::string_view request_id;
+  /// The client's IP address as text ("127.0.0.1", "2001:db8::1"; an IPv4 client of an IPv6
+  /// socket as IPv4). The TCP peer: behind a proxy, the proxy.
+  std::string_view remote_address;
   /// The request's own header `name` (case-insensitive), empty when absent.
   std::function<std::string_view(std::string_view name)> header;
 };
@@ -73,6 +77,12 @@ struct HttpServerOptions {
   size_t max_connections = 10000;
   /// On Stop(), how long in-flight requests may take to finish.
   std::chrono::milliseconds drain_timeout{10000};
+  /// PEM files of the certificate (chain, the server's first) and its private key (not
+  /// encrypted). Both set: every connection is TLS (1.2 or later); its handshake must finish
+  /// within request_timeout, then requests are served as over plain HTTP. Both empty: plain
+  /// HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// What the server did, for /metrics. Read with relaxed loads.
@@ -84,13 +94,18 @@ struct HttpServerStats {
   /// Requests the server answered itself, by status (400, 408, 413, 431, 503), indexed by
   /// StatusSlot (request_stats.h).
   std::array<std::atomic<uint64_t>, kCountedStatuses.size()> rejected{};
+  /// TLS connections closed before their handshake finished: not TLS (a plain HTTP request is
+  /// answered 400 in plain text and counted in `rejected` too), a failed or refused handshake,
+  /// or none within request_timeout.
+  std::atomic<uint64_t> tls_handshake_failures{0};
 };
 
 /// Thread-safe. Destroying the server stops it (see Stop).
 class HttpServer {
  public:
   /// Binds, listens and starts the I/O threads. Fails with kIo naming the address when the port
-  /// is taken or the address unusable.
+  /// is taken or the address unusable, and naming the file when a TLS certificate or key cannot
+  /// be read (kIo) or is not usable (kInvalidArgument, with OpenSSL's reason).
   static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                    HttpHandler handler);
   virtual ~HttpServer() = default;
@@ -104,6 +119,12 @@ class HttpServer {
   /// from any thread except an I/O thread.
   virtual void Stop() = 0;
 };
+
+/// Whether a server may listen on `host`: plain HTTP (tls false) only on a loopback address
+/// (127.0.0.0/8, ::1, "localhost") unless `insecure_listen`, so that requests and their tokens
+/// do not cross a network in clear text by accident. kInvalidArgument saying what to give
+/// otherwise (--tls-cert and --tls-key, or --insecure-listen).
+Result<void> CheckListenAddress(std::string_view host, bool tls, bool insecure_listen);
 
 }  // namespace hone::serve
 

@@ -122,6 +122,7 @@ void Echo(const HttpRequest& request, HttpResponse& response) {
   response.body = std::string(request.method) + " " + std::string(request.target) + " " +
                   std::string(request.content_type) + "|" + std::string(request.body);
   response.headers.emplace_back("x-seen-accept", std::string(request.header("ACCEPT")));
+  response.headers.emplace_back("x-seen-remote", std::string(request.remote_address));
 }
 
 std::unique_ptr<HttpServer> StartServer(HttpServerOptions options = {},
@@ -154,6 +155,7 @@ TEST(HttpServerTest, GetAndPostRoundTrip) {
   EXPECT_EQ(r.headers["content-type"], "text/plain");
   EXPECT_EQ(r.headers["content-length"], std::to_string(r.body.size()));
   EXPECT_EQ(r.headers["x-seen-accept"], "text/csv");
+  EXPECT_EQ(r.headers["x-seen-remote"], "127.0.0.1");
   EXPECT_TRUE(IsHexId(r.headers["x-request-id"]));
   // Date, as RFC 9110 asks of an origin server with a clock: IMF-fixdate, and now.
   struct tm date {};
