@@ -38,6 +38,7 @@ struct ServeFlags {
   size_t keep_predictions = 200000;
   int64_t keep_windows_hours = 24 * 14;
   size_t shadow_queue = 1024;
+  bool insecure_listen = false;
 };
 
 // Writes the port atomically, so a script polling for the file never reads half of it.
@@ -70,6 +71,10 @@ int RunServe(Io& io, ServeFlags f) {
   }
   const StoreFlags store_flags = f.store;
   serve::StoreOpener open = [store_flags]() { return OpenStoreFrom(store_flags, false); };
+  const bool tls = !f.http.tls_cert_file.empty() || !f.http.tls_key_file.empty();
+  if (auto allowed = serve::CheckListenAddress(f.http.host, tls, f.insecure_listen); !allowed) {
+    return ReportError(io, "serve", allowed.error(), false);
+  }
 
   serve::ModelManager manager(serve::ManagerOptions{.aliases = f.aliases},
                               serve::MakeRegistryLoader(open, f.warmup_rows));
@@ -117,7 +122,9 @@ int RunServe(Io& io, ServeFlags f) {
       return ReportError(io, "serve", written.error(), false);
     }
   }
-  core::LogInfo("hone serve: listening on http://" + f.http.host + ":" + std::to_string(port) +
+  const bool v6 = f.http.host.find(':') != std::string::npos;
+  core::LogInfo("hone serve: listening on " + std::string(tls ? "https://" : "http://") +
+                (v6 ? "[" + f.http.host + "]" : f.http.host) + ":" + std::to_string(port) +
                 " (Open Inference Protocol v2 under /v2, MLflow /invocations, /metrics)");
 
   int signal = 0;
@@ -147,6 +154,15 @@ Action AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--port-file", f->port_file,
                   "Write the port listened on to this file once serving (with --port 0)");
+  CLI::Option* tls_cert = cmd->add_option("--tls-cert", f->http.tls_cert_file,
+                                          "Serve HTTPS (TLS 1.2+) with this PEM certificate chain");
+  CLI::Option* tls_key = cmd->add_option("--tls-key", f->http.tls_key_file,
+                                         "The PEM private key of --tls-cert (not encrypted)");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  cmd->add_flag("--insecure-listen", f->insecure_listen,
+                "Allow plain HTTP on an address other than loopback (behind a proxy that "
+                "terminates TLS, say)");
   cmd->add_option("--threads", f->http.threads, "I/O threads (0: one per core)")
       ->capture_default_str();
   cmd->add_option("--model", f->models, "Serve only this model (repeatable; default: all)");
