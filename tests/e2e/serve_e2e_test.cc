@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hone/serve/testing/http_client.h"
+#include "hone/serve/testing/tls_test_cert.h"
 #include "hone_runner.h"
 
 extern char** environ;
@@ -162,6 +163,47 @@ TEST(ServeE2e, AMissingStoreOrABusyPortIsAClearError) {
   EXPECT_EQ(ready->status, 503);
   EXPECT_THAT(ready->body, HasSubstr("no model has a served alias"));
   EXPECT_EQ(client.Send("GET", "/v2/health/live")->status, 200);
+}
+
+TEST(ServeE2e, HttpsWithACertificateAndPlainHttpOnlyOnLoopback) {
+  Workspace ws;
+  auto cert = serve::testing::WriteSelfSignedCert(ws.dir());
+  ASSERT_TRUE(cert.has_value()) << cert.error().message();
+  ws.Write("houses.csv", HousesCsv(200, 4));
+  ASSERT_EQ(ws.Hone({"train", "--data", "houses.csv", "--target", "price", "--register", "houses",
+                     "--param", "n_estimators=5", "--threads", "1"})
+                .exit_code,
+            0);
+  const std::string store = ws.Path(".hone").string();
+  HoneProcess serve(ws, "serve",
+                    {"--store", store, "--tls-cert", cert->cert_path, "--tls-key", cert->key_path});
+  const uint16_t port = serve.WaitForPort();
+  ASSERT_NE(port, 0) << serve.Log();
+  const std::string base = "://127.0.0.1:" + std::to_string(port) + "/v2/health/live";
+  // curl checks the certificate against the one it is given, and the address it names.
+  const auto https = Shell("curl -sS --max-time 20 --cacert " + Quote(cert->cert_path) + " https" +
+                           base + " 2>&1");
+  EXPECT_EQ(https.exit_code, 0) << https.out;
+  EXPECT_EQ(https.out, R"({"live":true})");
+  const auto untrusted = Shell("curl -sS --max-time 20 https" + base + " 2>&1");
+  EXPECT_NE(untrusted.exit_code, 0) << untrusted.out;
+  const auto plain = Shell("curl -sS --max-time 20 -w ' %{http_code}' http" + base + " 2>&1");
+  EXPECT_THAT(plain.out, HasSubstr("speaks HTTPS only")) << plain.out;
+  EXPECT_THAT(plain.out, HasSubstr(" 400"));
+  EXPECT_THAT(serve.Log(), HasSubstr("listening on https://127.0.0.1:"));
+
+  // Refused before listening: plain HTTP off loopback, a key that is not one.
+  auto open = ws.Hone({"serve", "--store", store, "--host", "0.0.0.0", "--port", "0"});
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_THAT(open.err, HasSubstr("--insecure-listen"));
+  auto bad_key = ws.Hone({"serve", "--store", store, "--port", "0", "--tls-cert", cert->cert_path,
+                          "--tls-key", cert->cert_path});
+  EXPECT_EQ(bad_key.exit_code, 2);
+  EXPECT_THAT(bad_key.err, HasSubstr("'" + cert->cert_path + "' holds no usable PEM private key"));
+  auto half = ws.Hone({"serve", "--store", store, "--tls-cert", cert->cert_path});
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_THAT(half.err, HasSubstr("--tls-key"));
+  EXPECT_EQ(serve.Terminate(), 0);
 }
 
 }  // namespace
