@@ -122,8 +122,8 @@ struct Controller::Impl {
       }
       data_stamp = stamp;
     }
-    // Only the digest matters here; the run that follows reads the data with the spec's options.
-    auto snapshot = pipeline::TakeSnapshot(spec.data, spec.dir, core::CsvReadOptions{});
+    // The digest the run that follows records: of the data after the spec's pii transform.
+    auto snapshot = pipeline::TakeSpecSnapshot(spec);
     if (!snapshot) {
       Log("cannot read the data source: " + snapshot.error().message());
       data_digest.clear();

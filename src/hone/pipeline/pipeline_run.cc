@@ -65,7 +65,11 @@ learn::TrainRequest TrainRequestOf(const Spec& spec, const Snapshot& snapshot) {
   r.cv_folds = command ? 0 : spec.evaluate.cv;
   r.seed = spec.seed;
   r.threads = spec.train.threads;
-  r.ignore = spec.ignore;
+  // A column the pii policy dropped is gone already; ignoring it too is not a mistake.
+  for (const std::string& name : spec.ignore) {
+    const core::PiiColumn* pii = spec.pii.Find(name);
+    if (pii == nullptr || pii->mode != core::PiiMode::kDrop) r.ignore.push_back(name);
+  }
   r.data_source = snapshot.description;
   r.data_sha256 = snapshot.digest;
   r.pii = snapshot.pii;
@@ -187,7 +191,7 @@ Result<PipelineResult> PipelineRun::Execute() {
 
 Result<void> PipelineRun::TakeSnapshotStage() {
   auto start = std::chrono::steady_clock::now();
-  HONE_ASSIGN_OR_RETURN(snapshot_, TakeSpecSnapshot(spec_, CsvOptionsOf(spec_)));
+  HONE_ASSIGN_OR_RETURN(snapshot_, TakeSpecSnapshot(spec_));
   result_.report.data_source = snapshot_.description;
   result_.report.data_digest = snapshot_.digest;
   result_.report.rows = snapshot_.table.num_rows();

@@ -49,7 +49,7 @@ std::string PiiText(const core::PiiPolicy& pii) {
 Result<Plan> PlanPipeline(const Spec& spec, store::Store* store) {
   HONE_TRY(CheckSpecFits(spec));
   Plan plan;
-  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSpecSnapshot(spec, CsvOptionsOf(spec)));
+  HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSpecSnapshot(spec));
   std::optional<Champion> champion;
   std::string cache = "no store yet: every stage would run";
   if (store != nullptr) {

@@ -41,7 +41,8 @@ Result<Snapshot> TakeSnapshot(const DataSourceSpec& source, const std::filesyste
 /// (core::ApplyPii, with the key from core::LoadPiiKey and `pii_key_file`), so that `bytes`,
 /// `digest` and `table` hold no raw value of a pii column: the bytes are the transformed table
 /// written as CSV, the digest theirs. Errors name the column and where `pii:` declares it.
-Result<Snapshot> TakeSpecSnapshot(const Spec& spec, const core::CsvReadOptions& csv);
+/// The table is read as the pipeline reads it (CsvOptionsOf).
+Result<Snapshot> TakeSpecSnapshot(const Spec& spec);
 
 }  // namespace hone::pipeline
 

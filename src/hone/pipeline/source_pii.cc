@@ -5,11 +5,13 @@
 #include "hone/core/digest.h"
 #include "hone/core/pii.h"
 #include "hone/learn/bundle.h"
+#include "hone/pipeline/pipeline_run.h"
 #include "hone/pipeline/source.h"
 
 namespace hone::pipeline {
 
-Result<Snapshot> TakeSpecSnapshot(const Spec& spec, const core::CsvReadOptions& csv) {
+Result<Snapshot> TakeSpecSnapshot(const Spec& spec) {
+  const core::CsvReadOptions csv = CsvOptionsOf(spec);
   HONE_ASSIGN_OR_RETURN(Snapshot snapshot, TakeSnapshot(spec.data, spec.dir, csv));
   if (spec.pii.empty()) return snapshot;
   std::optional<core::PiiKey> key;

@@ -137,14 +137,14 @@ TEST_F(PiiRunTest, SnapshotHoldsOnlyTheTransform) {
     EXPECT_TRUE(s);
     return *s;
   }();
-  auto missing = TakeSpecSnapshot(spec, CsvOptionsOf(spec));
+  auto missing = TakeSpecSnapshot(spec);
   ASSERT_FALSE(missing);
   EXPECT_THAT(missing.error().message(), HasSubstr("hone.yaml:6:3: column 'customer_id'"));
   EXPECT_THAT(missing.error().message(), HasSubstr("HONE_PII_KEY"));
 
   ASSERT_TRUE(core::WriteFileAtomic(dir_ / "pii.key", std::string(kKey) + "\n"));
   spec.pii_key_file = "pii.key";
-  auto snapshot = TakeSpecSnapshot(spec, CsvOptionsOf(spec));
+  auto snapshot = TakeSpecSnapshot(spec);
   ASSERT_TRUE(snapshot) << snapshot.error().message();
   EXPECT_THAT(snapshot->bytes, Not(HasSubstr("rawmail")));
   EXPECT_THAT(snapshot->bytes, Not(HasSubstr("RAWCUST")));
@@ -155,7 +155,7 @@ TEST_F(PiiRunTest, SnapshotHoldsOnlyTheTransform) {
   EXPECT_EQ(TrainRequestOf(spec, *snapshot).pii, snapshot->pii);
 
   spec.pii.columns[0].name = "emial";
-  auto absent = TakeSpecSnapshot(spec, CsvOptionsOf(spec));
+  auto absent = TakeSpecSnapshot(spec);
   ASSERT_FALSE(absent);
   EXPECT_THAT(absent.error().message(),
               HasSubstr("hone.yaml:5:3: pii column 'emial' is not in the data; its columns are "
@@ -165,6 +165,7 @@ TEST_F(PiiRunTest, SnapshotHoldsOnlyTheTransform) {
 TEST_F(PiiRunTest, ARunWritesNoRawValueAnywhere) {
   setenv(core::kPiiKeyEnv, kKey, 1);
   const Spec spec = MakeSpec(
+      "ignore: [email]\n"
       "split: {method: stratified, test_size: 0.25, seed: 3}\n"
       "checks:\n  - row_count\n  - unique: {column: customer_id, severity: warn}\n  - schema\n"
       "train:\n  model: random_forest\n  params: {n_estimators: 10}\n"
@@ -177,6 +178,12 @@ TEST_F(PiiRunTest, ARunWritesNoRawValueAnywhere) {
   ASSERT_TRUE(result) << result.error().message();
   ASSERT_TRUE(result->version);
 
+  // What `hone watch` compares to see new data is the digest the version records.
+  auto version = opened->meta->GetVersion("churn", 1);
+  ASSERT_TRUE(version);
+  auto again = TakeSpecSnapshot(spec);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(version->data_digest, again->digest);
   {
     // The version's bundle records the policy and reads raw rows with the key.
     registry::Registry registry(*opened->meta, opened->artifacts, store::Actor{"t"});
