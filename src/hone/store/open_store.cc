@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "hone/store/postgres/postgres_meta_store.h"
+#include "hone/store/remote/remote_meta_store.h"
 #include "hone/store/sqlite/sqlite_meta_store.h"
 
 namespace hone::store {
@@ -19,8 +20,15 @@ struct Scheme {
   std::function<Result<std::unique_ptr<MetaStore>>(const std::string&)> open;
 };
 
-const std::array<Scheme, 2>& Schemes() {
-  static const std::array<Scheme, 2> schemes = {
+Result<std::unique_ptr<MetaStore>> OpenRemote(const std::string& url) {
+  HONE_ASSIGN_OR_RETURN(auto store, remote::RemoteMetaStore::Open(url));
+  return std::unique_ptr<MetaStore>(std::move(store));
+}
+
+const std::array<Scheme, 4>& Schemes() {
+  static const std::array<Scheme, 4> schemes = {
+      Scheme{"http://", OpenRemote},
+      Scheme{"https://", OpenRemote},
       Scheme{"postgresql://",
              [](const std::string& url) { return postgres::PostgresMetaStore::Open(url); }},
       Scheme{"postgres://",
@@ -55,10 +63,11 @@ Result<std::unique_ptr<MetaStore>> OpenSqlite(const fs::path& db, bool create) {
 Result<void> CheckScheme(std::string_view url) {
   const size_t colon = url.find("://");
   if (colon == std::string_view::npos || SchemeOf(url) != nullptr) return {};
-  return Fail(ErrorCode::kInvalidArgument,
-              "store '" + std::string(url) + "' has an unknown scheme '" +
-                  std::string(url.substr(0, colon)) +
-                  "'; use a folder, a .db file, postgresql:// or postgres://");
+  return Fail(ErrorCode::kInvalidArgument, "store '" + std::string(url) +
+                                               "' has an unknown scheme '" +
+                                               std::string(url.substr(0, colon)) +
+                                               "'; use a folder, a .db file, postgresql://, "
+                                               "postgres://, http:// or https:// (a hone server)");
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// The remote MetaStore passes the conformance suite every backend passes, through a real
+// `hone server` on loopback over a real SQLite store.
+#include <atomic>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "hone/server/team_server.h"
+#include "hone/server/tokens.h"
+#include "hone/store/open_store.h"
+#include "hone/store/remote/remote_meta_store.h"
+#include "hone/store/testing/meta_store_conformance.h"
+#include "hone/store/testing/monitor_log_conformance.h"
+#include "hone/store/testing/monitor_store_conformance.h"
+#include "hone/store/testing/token_store_conformance.h"
+
+namespace hone::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A fresh SQLite store per test behind a server of its own; the suite talks to it with an
+/// admin token named "conformance".
+struct RemoteSqliteBackend {
+  static constexpr bool kNotifiesAliasMoves = true;  // the client polls the counter
+
+  void SetUp() {
+    static std::atomic<int> counter{0};
+    dir = fs::temp_directory_path() /
+          ("hone_remote_meta_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string db = (dir / "hone.db").string();
+    auto minted = MintToken("conformance", store::Role::kAdmin);
+    ASSERT_TRUE(minted);
+    token = minted->text;
+    TeamServerOptions options;
+    options.store = db;
+    // In memory, so the store's audit log holds only what the suite does; no protected alias,
+    // so moves need no gate verdict (the rule has its own tests).
+    auto admin = ExtraAdminToken("conformance", token);
+    ASSERT_TRUE(admin) << admin.error().message();
+    options.extra_tokens = {*admin};
+    options.protected_aliases.clear();
+    options.http.port = 0;
+    options.http.threads = 4;
+    auto started = TeamServer::Start(options);
+    ASSERT_TRUE(started) << started.error().message();
+    server = std::move(*started);
+  }
+  void TearDown() {
+    if (server) server->Stop();
+    server.reset();
+    fs::remove_all(dir);
+  }
+  std::optional<std::string> SkipReason() const { return std::nullopt; }
+  Result<std::unique_ptr<store::MetaStore>> Open() {
+    HONE_ASSIGN_OR_RETURN(auto s, store::remote::RemoteMetaStore::Open(
+                                      server->url(), store::remote::ClientOptions{.token = token}));
+    return std::unique_ptr<store::MetaStore>(std::move(s));
+  }
+  std::string RecordedActor(std::string) { return "conformance"; }
+
+  fs::path dir;
+  std::string token;
+  std::unique_ptr<TeamServer> server;
+};
+
+}  // namespace
+}  // namespace hone::server
+
+namespace hone::store::testing {
+INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MetaStoreConformance, server::RemoteSqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MonitorStoreConformance, server::RemoteSqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MonitorLogConformance, server::RemoteSqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Remote, TokenStoreConformance, server::RemoteSqliteBackend);
+}  // namespace hone::store::testing

@@ -1,0 +1,190 @@
+#include "hone/server/team_server.h"
+
+#include <mutex>
+#include <vector>
+
+#include "hone/core/log.h"
+#include "hone/server/hone_api.h"
+#include "hone/server/tokens.h"
+#include "hone/store/audit.h"
+#include "hone/store/open_store.h"
+#include "hone/store/remote/wire.h"
+
+namespace hone::server {
+namespace {
+
+constexpr std::string_view kHoneApi = "/api/hone/v1/";
+
+/// Open MetaStores, one lent to each request being answered (a MetaStore is not thread-safe).
+class StorePool {
+ public:
+  explicit StorePool(std::string url) : url_(std::move(url)) {}
+
+  Result<std::unique_ptr<store::MetaStore>> Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto s = std::move(idle_.back());
+        idle_.pop_back();
+        return s;
+      }
+    }
+    return store::OpenMetaStore(url_, /*create=*/true);
+  }
+  /// Returns a store for reuse, unless the request failed in a way that may have broken its
+  /// connection.
+  void Give(std::unique_ptr<store::MetaStore> s, bool healthy) {
+    if (!healthy) return;
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(s));
+  }
+
+ private:
+  std::string url_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<store::MetaStore>> idle_;
+};
+
+class Server final : public TeamServer {
+ public:
+  explicit Server(TeamServerOptions options, store::ArtifactStore artifacts)
+      : options_(std::move(options)),
+        artifacts_(std::move(artifacts)),
+        pool_(options_.store),
+        auth_([this](std::string_view id) { return LookupToken(id); }, options_.auth) {}
+
+  Result<void> Listen() {
+    HONE_ASSIGN_OR_RETURN(
+        http_, serve::HttpServer::Start(
+                   options_.http, [this](const serve::HttpRequest& rq, serve::HttpResponse& rs) {
+                     Handle(rq, rs);
+                   }));
+    return {};
+  }
+
+  uint16_t port() const override { return http_->port(); }
+  std::string url() const override {
+    const bool tls = !options_.http.tls_cert_file.empty();
+    return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
+  }
+  void Stop() override {
+    if (http_) http_->Stop();
+  }
+  ~Server() override { Stop(); }
+
+ private:
+  Result<store::ApiToken> LookupToken(std::string_view id) {
+    for (const store::ApiToken& t : options_.extra_tokens) {
+      if (t.id == id) return t;
+    }
+    HONE_ASSIGN_OR_RETURN(auto meta, pool_.Take());
+    auto token = meta->GetToken(id);
+    pool_.Give(std::move(meta), token || token.error().code() == ErrorCode::kNotFound);
+    return token;
+  }
+
+  static void Answer(serve::HttpResponse& rs, int status, std::string body) {
+    rs.status = status;
+    rs.content_type = "application/json";
+    rs.body = std::move(body);
+  }
+  static void AnswerError(serve::HttpResponse& rs, const Error& e) {
+    Answer(rs, store::wire::HttpStatusOf(e.code()), store::wire::ErrorBody(e));
+  }
+
+  void Handle(const serve::HttpRequest& rq, serve::HttpResponse& rs) {
+    std::string_view target = rq.target;
+    if (target == "/health" || target == "/health/ready") {
+      Answer(rs, 200, R"({"status":"ok"})");
+      return;
+    }
+    if (!target.starts_with(kHoneApi)) {
+      AnswerError(rs,
+                  Error(ErrorCode::kNotFound, "no endpoint " + std::string(rq.method) + " " +
+                                                  std::string(target.substr(0, target.find('?')))));
+      return;
+    }
+    AuthResult who = auth_.Check(rq.header("authorization"), rq.remote_address);
+    if (who.status != 200) {
+      Answer(rs, who.status,
+             store::wire::ErrorBody(Error(ErrorCode::kPermissionDenied, who.message)));
+      if (who.status == 401) rs.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="hone")");
+      return;
+    }
+    ApiRequest request{.method = rq.method, .body = rq.body, .principal = who.principal};
+    if (auto split = SplitTarget(target.substr(kHoneApi.size()), request.path, request.query);
+        !split) {
+      AnswerError(rs, split.error());
+      return;
+    }
+    auto meta = pool_.Take();
+    if (!meta) {
+      AnswerError(rs, meta.error());
+      return;
+    }
+    ApiContext ctx{**meta, artifacts_, options_.protected_aliases};
+    auto reply = HandleHoneApi(ctx, request);
+    const bool healthy = reply || (reply.error().code() != ErrorCode::kIo &&
+                                   reply.error().code() != ErrorCode::kInternal);
+    pool_.Give(std::move(*meta), healthy);
+    if (!reply) {
+      AnswerError(rs, reply.error());
+      return;
+    }
+    rs.status = reply->status;
+    rs.content_type = std::move(reply->content_type);
+    rs.body = std::move(reply->body);
+  }
+
+  TeamServerOptions options_;
+  store::ArtifactStore artifacts_;
+  StorePool pool_;
+  Authenticator auth_;
+  std::unique_ptr<serve::HttpServer> http_;
+};
+
+}  // namespace
+
+Result<store::ApiToken> ExtraAdminToken(std::string_view name, std::string_view text) {
+  HONE_ASSIGN_OR_RETURN(TokenParts parts, SplitToken(text));
+  HONE_ASSIGN_OR_RETURN(MintedToken salt_source, MintToken(name, store::Role::kAdmin));
+  store::ApiToken t = salt_source.stored;
+  t.id = parts.id;
+  t.hash = HashSecret(t.salt, parts.secret);
+  HONE_TRY(store::CheckToken(t));
+  return t;
+}
+
+Result<std::unique_ptr<TeamServer>> TeamServer::Start(TeamServerOptions options) {
+  if (options.store.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "hone server needs --store (a file or postgresql://)");
+  }
+  const bool postgres =
+      options.store.starts_with("postgresql://") || options.store.starts_with("postgres://");
+  if (options.artifacts.empty()) {
+    if (postgres) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "hone server with a PostgreSQL store needs --artifacts FOLDER");
+    }
+    // Beside the database, as a .hone folder keeps them.
+    const std::filesystem::path db(options.store);
+    std::error_code ec;
+    const std::filesystem::path folder = std::filesystem::is_directory(db, ec) ? db
+                                         : db.has_parent_path()                ? db.parent_path()
+                                                                : std::filesystem::path(".");
+    options.artifacts = (folder / "artifacts").string();
+  }
+  // Opening once here applies migrations and fails early on a bad store.
+  HONE_ASSIGN_OR_RETURN(auto meta, store::OpenMetaStore(options.store, /*create=*/true));
+  HONE_ASSIGN_OR_RETURN(std::string store_id, meta->StoreId());
+  HONE_ASSIGN_OR_RETURN(store::ArtifactStore artifacts,
+                        store::ArtifactStore::Open(options.artifacts));
+  HONE_TRY(artifacts.Claim(store_id));
+  HONE_TRY(
+      serve::CheckListenAddress(options.http.host, !options.http.tls_cert_file.empty(), false));
+  auto server = std::make_unique<Server>(std::move(options), std::move(artifacts));
+  HONE_TRY(server->Listen());
+  return std::unique_ptr<TeamServer>(std::move(server));
+}
+
+}  // namespace hone::server
