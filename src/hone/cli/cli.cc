@@ -43,6 +43,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       {"run", AddRunCommand(app)},
       {"init", AddInitCommand(app)},
       {"serve", AddServeCommand(app)},
+      {"server", AddServerCommand(app)},
+      {"token", AddTokenCommand(app)},
       {"watch", AddWatchCommand(app)},
       {"monitor", AddMonitorCommand(app)},
       {"feedback", AddFeedbackCommand(app)},

@@ -35,6 +35,8 @@ Action AddAuditCommand(CLI::App& app);
 Action AddRunCommand(CLI::App& app);
 Action AddInitCommand(CLI::App& app);
 Action AddServeCommand(CLI::App& app);
+Action AddServerCommand(CLI::App& app);
+Action AddTokenCommand(CLI::App& app);
 Action AddWatchCommand(CLI::App& app);
 Action AddMonitorCommand(CLI::App& app);
 Action AddFeedbackCommand(CLI::App& app);

@@ -1,0 +1,242 @@
+// hone server: the team's tracking and registry server (hone's JSON API, tokens and roles)
+// until SIGTERM or SIGINT. hone token: create, list and revoke its API tokens.
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "hone/cli/commands.h"
+#include "hone/cli/report.h"
+#include "hone/cli/store_report.h"
+#include "hone/core/file.h"
+#include "hone/core/log.h"
+#include "hone/registry/registry.h"
+#include "hone/server/team_server.h"
+#include "hone/server/tokens.h"
+#include "hone/store/open_store.h"
+
+namespace hone::cli {
+namespace {
+
+struct ServerFlags {
+  server::TeamServerOptions options;
+  std::vector<std::string> protected_aliases = {"production"};
+  std::string port_file;
+  std::string admin_token_file;
+  bool insecure_listen = false;
+};
+
+std::string EnvOr(const std::string& flag, const char* name) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+Result<void> WritePort(const std::string& path, uint16_t port) {
+  return core::WriteFileAtomic(path, std::to_string(port) + "\n");
+}
+
+int RunServer(Io& io, ServerFlags f) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  server::TeamServerOptions& o = f.options;
+  o.store = EnvOr(o.store, "HONE_STORE");
+  o.artifacts = EnvOr(o.artifacts, "HONE_ARTIFACTS");
+  if (o.store.starts_with("http://") || o.store.starts_with("https://")) {
+    return ReportError(io, "server",
+                       Error(ErrorCode::kInvalidArgument,
+                             "hone server keeps its own store: give it an SQLite file or a "
+                             "postgresql:// URL, not another server"),
+                       false);
+  }
+  o.protected_aliases = {f.protected_aliases.begin(), f.protected_aliases.end()};
+  const bool tls = !o.http.tls_cert_file.empty();
+  if (auto allowed = serve::CheckListenAddress(o.http.host, tls, f.insecure_listen); !allowed) {
+    return ReportError(io, "server", allowed.error(), false);
+  }
+  if (!f.admin_token_file.empty()) {
+    auto text = core::ReadFile(f.admin_token_file);
+    if (!text) return ReportError(io, "server", text.error(), false);
+    std::string line = text->substr(0, text->find_first_of("\r\n"));
+    auto admin = server::ExtraAdminToken("admin", line);
+    if (!admin) {
+      return ReportError(io, "server",
+                         admin.error().WithContext("--admin-token-file " + f.admin_token_file),
+                         false);
+    }
+    o.extra_tokens.push_back(*admin);
+  }
+  auto started = server::TeamServer::Start(o);
+  if (!started) return ReportError(io, "server", started.error(), false);
+  const uint16_t port = (*started)->port();
+  if (!f.port_file.empty()) {
+    if (auto written = WritePort(f.port_file, port); !written) {
+      (*started)->Stop();
+      return ReportError(io, "server", written.error(), false);
+    }
+  }
+  core::LogInfo("hone server: listening on " + std::string(tls ? "https://" : "http://") +
+                o.http.host + ":" + std::to_string(port) + " (hone API under /api/hone/v1)");
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  core::LogInfo(std::string("hone server: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                ", draining requests in flight");
+  (*started)->Stop();
+  core::LogInfo("hone server: stopped");
+  return kExitOk;
+}
+
+// --- hone token ---
+
+struct TokenFlags {
+  StoreFlags store;
+  std::string name;
+  std::string role = "viewer";
+  std::string out_file;
+  bool json = false;
+};
+
+Result<std::unique_ptr<store::MetaStore>> OpenTokenStore(const StoreFlags& flags) {
+  const std::string url = EnvOr(flags.store, "HONE_STORE");
+  if (!url.empty()) return store::OpenMetaStore(url, /*create=*/false);
+  HONE_ASSIGN_OR_RETURN(store::Store s, OpenStoreFrom(flags, /*create=*/false));
+  return std::move(s.meta);
+}
+
+nlohmann::json TokenJson(const store::ApiToken& t) {
+  nlohmann::json j = {{"name", t.name},
+                      {"id", t.id},
+                      {"role", store::RoleName(t.role)},
+                      {"created_ms", t.created_ms},
+                      {"created_by", t.created_by}};
+  j["revoked_ms"] = t.revoked_ms ? nlohmann::json(*t.revoked_ms) : nlohmann::json(nullptr);
+  return j;
+}
+
+int RunToken(Io& io, CLI::App* cmd, const TokenFlags& f) {
+  const std::string sub = cmd->get_subcommands().front()->get_name();
+  const std::string name = "token " + sub;
+  auto meta = OpenTokenStore(f.store);
+  if (!meta) return ReportError(io, name, meta.error(), f.json);
+  const store::Actor actor = registry::DefaultActor();
+  if (sub == "create") {
+    auto role = store::ParseRole(f.role);
+    if (!role) return ReportError(io, name, role.error(), f.json);
+    auto minted = server::MintToken(f.name, *role);
+    if (!minted) return ReportError(io, name, minted.error(), f.json);
+    auto stored = (*meta)->CreateToken(minted->stored, actor);
+    if (!stored) return ReportError(io, name, stored.error(), f.json);
+    if (!f.out_file.empty()) {
+      if (auto w = core::WriteFileAtomic(f.out_file, minted->text + "\n"); !w) {
+        return ReportError(io, name, w.error(), f.json);
+      }
+      std::filesystem::permissions(
+          f.out_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    if (f.json) {
+      nlohmann::json j = TokenJson(*stored);
+      if (f.out_file.empty()) j["token"] = minted->text;
+      io.out << DumpJson(j) << "\n";
+    } else if (f.out_file.empty()) {
+      io.out << minted->text << "\n";
+      io.err << "token '" << stored->name << "' (" << store::RoleName(stored->role)
+             << ") created; it is shown this once and kept only as a salted hash\n";
+    } else {
+      io.out << "token '" << stored->name << "' (" << store::RoleName(stored->role)
+             << ") written to " << f.out_file << "\n";
+    }
+    return kExitOk;
+  }
+  if (sub == "list") {
+    auto tokens = (*meta)->ListTokens();
+    if (!tokens) return ReportError(io, name, tokens.error(), f.json);
+    if (f.json) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& t : *tokens) list.push_back(TokenJson(t));
+      io.out << DumpJson({{"tokens", list}}) << "\n";
+      return kExitOk;
+    }
+    for (const auto& t : *tokens) {
+      io.out << t.name << "\t" << store::RoleName(t.role) << "\t" << t.id << "\t"
+             << (t.revoked_ms ? "revoked" : "live") << "\tcreated by " << t.created_by << "\n";
+    }
+    return kExitOk;
+  }
+  auto revoked = (*meta)->RevokeToken(f.name, actor);
+  if (!revoked) return ReportError(io, name, revoked.error(), f.json);
+  if (f.json) {
+    io.out << DumpJson(TokenJson(*revoked)) << "\n";
+  } else {
+    io.out << "token '" << revoked->name << "' revoked\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Action AddServerCommand(CLI::App& app) {
+  auto f = std::make_shared<ServerFlags>();
+  f->options.http.threads = 8;
+  CLI::App* cmd = app.add_subcommand(
+      "server",
+      "The team's tracking and registry server: hone's JSON API under /api/hone/v1 for every "
+      "run and registry command (hone --store http://HOST:PORT), API tokens with roles, "
+      "protected aliases");
+  cmd->add_option("--store", f->options.store,
+                  "The store it keeps: an SQLite file or .hone folder, or postgresql://… "
+                  "(default: HONE_STORE)");
+  cmd->add_option("--artifacts", f->options.artifacts,
+                  "Artifact folder (default: beside an SQLite store; required for PostgreSQL)");
+  cmd->add_option("--host", f->options.http.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", f->options.http.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--port-file", f->port_file, "Write the port listened on to this file");
+  CLI::Option* cert = cmd->add_option("--tls-cert", f->options.http.tls_cert_file,
+                                      "Serve HTTPS (TLS 1.2+) with this PEM certificate chain");
+  CLI::Option* key = cmd->add_option("--tls-key", f->options.http.tls_key_file,
+                                     "The PEM private key of --tls-cert (not encrypted)");
+  cert->needs(key);
+  key->needs(cert);
+  cmd->add_flag("--insecure-listen", f->insecure_listen,
+                "Allow plain HTTP on an address other than loopback");
+  cmd->add_option("--threads", f->options.http.threads,
+                  "Threads answering requests (each may wait on the database)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--protected-alias", f->protected_aliases,
+                  "An alias only a deployer may move, and only to a blessed version "
+                  "(repeatable)")
+      ->capture_default_str();
+  cmd->add_option("--admin-token-file", f->admin_token_file,
+                  "A file holding an admin token (made by hone token create --out) the server "
+                  "accepts without it being in the store: for a first deployment");
+  return [f](Io& io) { return RunServer(io, *f); };
+}
+
+Action AddTokenCommand(CLI::App& app) {
+  auto f = std::make_shared<TokenFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("token", "API tokens for hone server: create (shown once), list, revoke");
+  cmd->require_subcommand(1);
+  CLI::App* create = cmd->add_subcommand("create", "Make a token; prints it once");
+  AddStoreCommandFlags(create, f->store, f->json);
+  create->add_option("--name", f->name, "The token's name (the audit log's actor)")->required();
+  create->add_option("--role", f->role, "viewer, trainer, deployer or admin")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"viewer", "trainer", "deployer", "admin"}));
+  create->add_option("--out", f->out_file,
+                     "Write the token to this file (mode 600) instead of printing it");
+  CLI::App* list = cmd->add_subcommand("list", "Every token: name, role, id, live or revoked");
+  AddStoreCommandFlags(list, f->store, f->json);
+  CLI::App* revoke = cmd->add_subcommand("revoke", "Revoke the live token NAME");
+  AddStoreCommandFlags(revoke, f->store, f->json);
+  revoke->add_option("name", f->name, "The token's name")->required();
+  return [f, cmd](Io& io) { return RunToken(io, cmd, *f); };
+}
+
+}  // namespace hone::cli

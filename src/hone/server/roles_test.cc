@@ -1,0 +1,291 @@
+// Who may do what, through a real `hone server` on loopback: every role against every kind of
+// action, the protected alias, the audit log's actors, and 16 clients at once losing nothing.
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "hone/core/digest.h"
+#include "hone/server/team_server.h"
+#include "hone/server/tokens.h"
+#include "hone/store/artifact_store.h"
+#include "hone/store/audit.h"
+#include "hone/store/open_store.h"
+#include "hone/store/remote/remote_meta_store.h"
+
+namespace hone::server {
+namespace {
+
+namespace fs = std::filesystem;
+using store::Role;
+using store::remote::RemoteMetaStore;
+using ::testing::HasSubstr;
+
+constexpr Role kRoles[] = {Role::kViewer, Role::kTrainer, Role::kDeployer, Role::kAdmin};
+
+class RolesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() /
+           ("hone_roles_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const std::string db = (dir_ / "hone.db").string();
+    auto meta = store::OpenMetaStore(db, true);
+    ASSERT_TRUE(meta) << meta.error().message();
+    for (Role role : kRoles) {
+      auto minted = MintToken(std::string(store::RoleName(role)) + "-bot", role);
+      ASSERT_TRUE(minted);
+      ASSERT_TRUE((*meta)->CreateToken(minted->stored, {"setup"}));
+      tokens_[static_cast<int>(role)] = minted->text;
+    }
+    TeamServerOptions options;
+    options.store = db;
+    options.http.port = 0;
+    options.http.threads = 4;
+    auto started = TeamServer::Start(options);
+    ASSERT_TRUE(started) << started.error().message();
+    server_ = std::move(*started);
+  }
+  void TearDown() override {
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  std::unique_ptr<RemoteMetaStore> As(Role role) {
+    auto s = RemoteMetaStore::Open(server_->url(), {.token = tokens_[static_cast<int>(role)]});
+    EXPECT_TRUE(s) << s.error().message();
+    return s ? std::move(*s) : nullptr;
+  }
+
+  /// Registers a version of "churn" (as the admin); `blessed` gives its run a verdict.json the
+  /// gate would have written, kept in the server's artifact folder.
+  int64_t Register(bool blessed) {
+    auto admin = As(Role::kAdmin);
+    auto run = admin->CreateRun({.command = "hone run"});
+    EXPECT_TRUE(run);
+    const std::string verdict =
+        blessed ? R"({"blessed": true, "checks": []})" : R"({"blessed": false, "checks": []})";
+    const std::string digest = core::Sha256Hex(verdict);
+    EXPECT_TRUE(admin->PutBlob(digest, verdict));
+    EXPECT_TRUE(admin->LogArtifact(*run, {"verdict.json", digest, int64_t(verdict.size())}));
+    store::NewVersion nv{.model = "churn", .bundle_digest = std::string(64, 'b'), .run_id = *run};
+    auto v = admin->CreateVersion(nv, {"ignored"});
+    EXPECT_TRUE(v) << v.error().message();
+    return v ? v->version : 0;
+  }
+
+  fs::path dir_;
+  std::string tokens_[4];
+  std::unique_ptr<TeamServer> server_;
+};
+
+// One action per row, and the weakest role allowed to do it.
+struct Action {
+  const char* what;
+  Role needs;
+  std::function<Result<void>(RemoteMetaStore&, int)> run;  // int: a unique number per call
+};
+
+TEST_F(RolesTest, EveryRoleMayDoExactlyWhatItsRoleAllows) {
+  const int64_t blessed = Register(true);
+  const std::string blob = "some bytes";
+  const std::vector<Action> actions = {
+      {"list models", Role::kViewer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.ListModels());
+         return {};
+       }},
+      {"read the audit log", Role::kViewer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.ListAudit({}));
+         return {};
+       }},
+      {"read an artifact", Role::kViewer,
+       [&](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.HasBlob(core::Sha256Hex("x")));
+         return {};
+       }},
+      {"start a run and log to it", Role::kTrainer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_ASSIGN_OR_RETURN(std::string id, s.CreateRun({.command = "train"}));
+         const store::Metric m{"rmse", 1.0, 0, 0};
+         return s.LogMetrics(id, std::span(&m, 1));
+       }},
+      {"register a version", Role::kTrainer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.CreateVersion({.model = "churn", .bundle_digest = std::string(64, 'c')}, {}));
+         return {};
+       }},
+      {"store an artifact", Role::kTrainer,
+       [&](RemoteMetaStore& s, int) -> Result<void> {
+         return s.PutBlob(core::Sha256Hex(blob), blob);
+       }},
+      {"write monitoring windows", Role::kTrainer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         const store::MonitorWindow w{"churn", 1, 1, 2, "srv", 1, 0, 1, "{}"};
+         return s.AppendMonitorWindows(std::span(&w, 1));
+       }},
+      {"move the canary", Role::kDeployer,
+       [=](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.MoveAlias({.model = "churn", .alias = "canary", .to = blessed}));
+         return {};
+       }},
+      {"promote a blessed version", Role::kDeployer,
+       [=](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.MoveAlias({.model = "churn", .alias = "production", .to = blessed}));
+         return {};
+       }},
+      {"hold a lease", Role::kDeployer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.AcquireLease("watch-churn", "me", std::chrono::milliseconds(10)));
+         return {};
+       }},
+      {"append a decision to the audit log", Role::kDeployer,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.AppendAudit("decide", "churn", "null", "{}", {}));
+         return {};
+       }},
+      {"create a token", Role::kAdmin,
+       [](RemoteMetaStore& s, int n) -> Result<void> {
+         HONE_ASSIGN_OR_RETURN(MintedToken t, MintToken("t" + std::to_string(n), Role::kViewer));
+         HONE_TRY(s.CreateToken(t.stored, {}));
+         return {};
+       }},
+      {"list tokens", Role::kAdmin,
+       [](RemoteMetaStore& s, int) -> Result<void> {
+         HONE_TRY(s.ListTokens());
+         return {};
+       }},
+      {"remove the production alias", Role::kAdmin,
+       [=](RemoteMetaStore& s, int) -> Result<void> {
+         (void)s.MoveAlias(
+             {.model = "churn", .alias = "production", .to = blessed, .action = "setup"});
+         HONE_TRY(s.MoveAlias(
+             {.model = "churn", .alias = "production", .to = std::nullopt, .action = "delete"}));
+         return {};
+       }},
+  };
+  // The deployer cannot put production back after the admin's removal in the same row run, so
+  // each row runs the roles weakest first and the admin last.
+  int n = 0;
+  for (const Action& a : actions) {
+    for (Role role : kRoles) {
+      auto client = As(role);
+      ASSERT_NE(client, nullptr);
+      Result<void> done = a.run(*client, n++);
+      const bool allowed = role >= a.needs;
+      if (allowed) {
+        EXPECT_TRUE(done) << store::RoleName(role) << " may " << a.what << ": "
+                          << done.error().message();
+      } else {
+        ASSERT_FALSE(done) << store::RoleName(role) << " may not " << a.what;
+        EXPECT_EQ(done.error().code(), ErrorCode::kPermissionDenied)
+            << a.what << ": " << done.error().message();
+        EXPECT_THAT(done.error().message(), HasSubstr(store::RoleName(role)));
+      }
+    }
+  }
+}
+
+TEST_F(RolesTest, ProductionTakesOnlyABlessedVersionUnlessAnAdminForcesItAndTheLogSaysSo) {
+  const int64_t good = Register(true);
+  const int64_t unblessed = Register(false);
+  auto deployer = As(Role::kDeployer);
+  auto admin = As(Role::kAdmin);
+  ASSERT_TRUE(deployer->MoveAlias({.model = "churn", .alias = "production", .to = good}));
+  auto refused = deployer->MoveAlias({.model = "churn", .alias = "production", .to = unblessed});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_THAT(refused.error().message(), HasSubstr("no blessed gate verdict"));
+  // Not even the admin without --force; a deployer may not force at all.
+  EXPECT_FALSE(admin->MoveAlias({.model = "churn", .alias = "production", .to = unblessed}));
+  EXPECT_EQ(
+      deployer
+          ->MoveAlias({.model = "churn", .alias = "production", .to = unblessed, .forced = true})
+          .error()
+          .code(),
+      ErrorCode::kPermissionDenied);
+  // The canary is not protected.
+  EXPECT_TRUE(deployer->MoveAlias({.model = "churn", .alias = "canary", .to = unblessed}));
+  ASSERT_TRUE(
+      admin->MoveAlias({.model = "churn", .alias = "production", .to = unblessed, .forced = true}));
+  EXPECT_EQ(admin->ResolveAlias("churn", "production").value(), unblessed);
+
+  auto audit = admin->ListAudit({});
+  ASSERT_TRUE(audit);
+  const store::AuditRecord& last = audit->back();
+  EXPECT_EQ(last.actor, "admin-bot");
+  EXPECT_EQ(last.subject, "churn@production");
+  EXPECT_THAT(last.after, HasSubstr("\"forced\":true"));
+  EXPECT_EQ((*audit)[audit->size() - 2].actor, "deployer-bot");  // the canary
+  EXPECT_THAT(store::VerifyAuditChain(*audit, admin->GetAuditHead().value()), ::testing::IsEmpty());
+}
+
+TEST_F(RolesTest, NoTokenOrAWrongOneCannotConnect) {
+  auto none = RemoteMetaStore::Open(server_->url(), {.token = ""});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_THAT(none.error().message(), HasSubstr("needs a token"));
+  std::string wrong = tokens_[0];
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  auto refused = RemoteMetaStore::Open(server_->url(), {.token = wrong});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kPermissionDenied);
+  auto admin = As(Role::kAdmin);
+  ASSERT_TRUE(admin->RevokeToken("viewer-bot", {}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the server's token cache
+  auto revoked = RemoteMetaStore::Open(server_->url(), {.token = tokens_[0]});
+  ASSERT_FALSE(revoked);
+  EXPECT_THAT(revoked.error().message(), HasSubstr("revoked"));
+}
+
+TEST_F(RolesTest, SixteenClientsLoggingAndRegisteringAtOnceLoseNothing) {
+  constexpr int kClients = 16, kEach = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  std::vector<std::string> runs(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      auto s = As(Role::kTrainer);
+      if (!s) return ++failures, void();
+      auto run = s->CreateRun({.command = "client " + std::to_string(c)});
+      if (!run) return ++failures, void();
+      runs[c] = *run;
+      for (int i = 0; i < kEach; ++i) {
+        const store::Metric m{"loss", double(i), i, 1000 + i};
+        if (!s->LogMetrics(*run, std::span(&m, 1))) ++failures;
+        if (!s->LogParams(*run, {{"p" + std::to_string(i), std::to_string(c)}})) ++failures;
+        if (!s->CreateVersion(
+                {.model = "m" + std::to_string(c % 4), .bundle_digest = std::string(64, 'b')},
+                {})) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  auto admin = As(Role::kAdmin);
+  for (int c = 0; c < kClients; ++c) {
+    auto run = admin->GetRun(runs[c]);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->metrics.size(), size_t{kEach});
+    EXPECT_EQ(run->params.size(), size_t{kEach});
+  }
+  for (int m = 0; m < 4; ++m) {
+    auto versions = admin->ListVersions("m" + std::to_string(m), {});
+    ASSERT_TRUE(versions);
+    ASSERT_EQ(versions->size(), size_t{kClients / 4 * kEach});
+    for (size_t i = 0; i < versions->size(); ++i) EXPECT_EQ((*versions)[i].version, int64_t(i) + 1);
+  }
+  auto audit = admin->ListAudit({});
+  EXPECT_THAT(store::VerifyAuditChain(*audit, admin->GetAuditHead().value()), ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace hone::server
