@@ -134,6 +134,54 @@ class CountingMetaStore final : public store::MetaStore {
     return inner_->CountPredictions(q);
   }
 
+  // MLflow compatibility
+  Result<store::Experiment> CreateExperiment(const store::Experiment& e) override {
+    return inner_->CreateExperiment(e);
+  }
+  Result<std::vector<store::Experiment>> ListExperiments() override {
+    return inner_->ListExperiments();
+  }
+  Result<void> PutMlflowRun(const store::MlflowRunInfo& i) override {
+    return inner_->PutMlflowRun(i);
+  }
+  Result<store::MlflowRunInfo> GetMlflowRun(std::string_view id) override {
+    return inner_->GetMlflowRun(id);
+  }
+  Result<std::vector<store::MlflowRunInfo>> ListMlflowRuns() override {
+    return inner_->ListMlflowRuns();
+  }
+  Result<void> SetRunDeleted(std::string_view id, bool d, const store::Actor& a) override {
+    return inner_->SetRunDeleted(id, d, a);
+  }
+  Result<store::Model> CreateModel(const store::ModelDetails& d, const store::Actor& a) override {
+    return inner_->CreateModel(d, a);
+  }
+  Result<store::ModelDetails> GetModelDetails(std::string_view m) override {
+    return inner_->GetModelDetails(m);
+  }
+  Result<store::ModelDetails> PutModelDetails(const store::ModelDetails& d,
+                                              const store::Actor& a) override {
+    return inner_->PutModelDetails(d, a);
+  }
+  Result<void> DeleteModel(std::string_view m, const store::Actor& a) override {
+    return inner_->DeleteModel(m, a);
+  }
+  Result<store::ModelVersion> CreateSourceVersion(const store::NewVersion& v,
+                                                  const store::VersionDetails& d,
+                                                  const store::Actor& a) override {
+    return inner_->CreateSourceVersion(v, d, a);
+  }
+  Result<store::VersionDetails> GetVersionDetails(std::string_view m, int64_t v) override {
+    return inner_->GetVersionDetails(m, v);
+  }
+  Result<store::VersionDetails> PutVersionDetails(const store::VersionDetails& d,
+                                                  const store::Actor& a) override {
+    return inner_->PutVersionDetails(d, a);
+  }
+  Result<void> DeleteVersion(std::string_view m, int64_t v, const store::Actor& a) override {
+    return inner_->DeleteVersion(m, v, a);
+  }
+
  private:
   std::unique_ptr<store::MetaStore> inner_;
   std::atomic<int>& list_models_;

@@ -275,6 +275,51 @@ struct LabelledPrediction {
   TimeMs label_ms = 0;
 };
 
+// --- MLflow compatibility ---
+// What MLflow's REST API (docs/mlflow-api.md) keeps beyond hone's own records: experiments,
+// a run's experiment, name and deletion, a registered model's description and tags, and a
+// version's source URI, description and tags.
+
+/// An MLflow experiment: a named group of runs. Experiment "0" ("Default") always exists
+/// without being stored; a run without MlflowRunInfo belongs to it.
+struct Experiment {
+  std::string id;  // decimal text: "0", "1", "2"…
+  std::string name;
+  std::string artifact_location;
+  bool deleted = false;
+  TimeMs created_ms = 0;
+  TimeMs updated_ms = 0;
+  std::map<std::string, std::string> tags;
+};
+
+/// A run's place in MLflow's model: its experiment, its name, whether it was deleted (MLflow
+/// deletes runs softly: they stay, marked).
+struct MlflowRunInfo {
+  std::string run_id;
+  std::string experiment_id = "0";
+  std::string run_name;
+  bool deleted = false;
+};
+
+/// A registered model's editable description and tags.
+struct ModelDetails {
+  std::string model;
+  std::string description;
+  std::map<std::string, std::string> tags;
+  TimeMs updated_ms = 0;  // 0: never edited
+};
+
+/// What an MLflow client said of a version: where its files are (an artifact URI hone does not
+/// serve), its editable description and its tags.
+struct VersionDetails {
+  std::string model;
+  int64_t version = 0;
+  std::string source;
+  std::optional<std::string> description;  // nullopt: the version's own description
+  std::map<std::string, std::string> tags;
+  TimeMs updated_ms = 0;  // 0: never edited
+};
+
 /// The metadata store. Implementations are not thread-safe: one per thread (they are cheap to
 /// open), any number per process and across processes on one store. Errors: kNotFound for an
 /// unknown run, model, version or alias (naming the known ones where that helps); kConflict for
@@ -404,6 +449,49 @@ class MetaStore {
   /// How many predictions `query` selects, and how many of them are labelled (query.limit is
   /// ignored).
   virtual Result<std::pair<uint64_t, uint64_t>> CountPredictions(const WindowQuery& query) = 0;
+
+  // --- MLflow compatibility ---
+  /// Stores a new experiment (its id chosen here, times set when 0); kConflict when an
+  /// experiment (also "Default") has its name; kInvalidArgument for an empty name.
+  virtual Result<Experiment> CreateExperiment(const Experiment& experiment) = 0;
+  /// Every experiment, "0" (Default) first, then by id.
+  virtual Result<std::vector<Experiment>> ListExperiments() = 0;
+  /// Sets a run's experiment and name (keeping its deletion mark); kNotFound for an unknown run.
+  virtual Result<void> PutMlflowRun(const MlflowRunInfo& info) = 0;
+  /// The MLflow details of run `run_id` (the defaults when none were put); kNotFound for an
+  /// unknown run.
+  virtual Result<MlflowRunInfo> GetMlflowRun(std::string_view run_id) = 0;
+  /// Every run's MLflow details that were put or marked, by run id.
+  virtual Result<std::vector<MlflowRunInfo>> ListMlflowRuns() = 0;
+  /// Marks run `run_id` deleted (or restores it) and appends a `run-delete` (`run-restore`)
+  /// audit record, in one transaction.
+  virtual Result<void> SetRunDeleted(std::string_view run_id, bool deleted, const Actor& actor) = 0;
+  /// Creates model `details.model` without versions and appends a `model-create` audit record;
+  /// kConflict when it exists.
+  virtual Result<Model> CreateModel(const ModelDetails& details, const Actor& actor) = 0;
+  /// kNotFound for an unknown model; the defaults when none were put.
+  virtual Result<ModelDetails> GetModelDetails(std::string_view model) = 0;
+  /// Replaces a model's description and tags, appending a `model-update` audit record.
+  virtual Result<ModelDetails> PutModelDetails(const ModelDetails& details, const Actor& actor) = 0;
+  /// Deletes a model with its versions and details, appending a `model-delete` audit record;
+  /// kConflict while an alias points at one of its versions.
+  virtual Result<void> DeleteModel(std::string_view model, const Actor& actor) = 0;
+  /// Registers a version whose files are elsewhere (`details.source`; `version.bundle_digest`
+  /// must be empty, and ReferencedDigests skips it) with its details, audited as `register`,
+  /// in one transaction.
+  virtual Result<ModelVersion> CreateSourceVersion(const NewVersion& version,
+                                                   const VersionDetails& details,
+                                                   const Actor& actor) = 0;
+  /// kNotFound for an unknown version; the defaults (empty source) when none were put.
+  virtual Result<VersionDetails> GetVersionDetails(std::string_view model, int64_t version) = 0;
+  /// Replaces a version's description and tags (its source stays), appending a
+  /// `version-update` audit record.
+  virtual Result<VersionDetails> PutVersionDetails(const VersionDetails& details,
+                                                   const Actor& actor) = 0;
+  /// Deletes one version (its number is never reused), appending a `version-delete` audit
+  /// record; kConflict while an alias points at it.
+  virtual Result<void> DeleteVersion(std::string_view model, int64_t version,
+                                     const Actor& actor) = 0;
 };
 
 /// Whether `name` may name a model or an alias: 1–128 characters of letters, digits, '_', '-'

@@ -66,9 +66,9 @@ constexpr Statement kLatestMetricsOf{
     "latest_metrics_of",
     "SELECT DISTINCT ON (run_id, key) run_id, key, value, step, ts_ms FROM metrics "
     "WHERE run_id = ANY($1) ORDER BY run_id, key, step DESC, ts_ms DESC, ctid DESC"};
-constexpr Statement kReferencedDigests{
-    "referenced_digests",
-    "SELECT bundle_digest FROM versions UNION SELECT digest FROM run_artifacts"};
+constexpr Statement kReferencedDigests{"referenced_digests",
+                                       "SELECT bundle_digest FROM versions WHERE bundle_digest <> "
+                                       "'' UNION SELECT digest FROM run_artifacts"};
 
 Result<Run> ReadRun(const pqxx::row& row) {
   Run r;

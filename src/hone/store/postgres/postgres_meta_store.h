@@ -97,6 +97,24 @@ class PostgresMetaStore final : public MetaStore {
       const WindowQuery& query) override;
   Result<std::pair<uint64_t, uint64_t>> CountPredictions(const WindowQuery& query) override;
 
+  // MLflow compatibility (postgres_mlflow.cc)
+  Result<Experiment> CreateExperiment(const Experiment& experiment) override;
+  Result<std::vector<Experiment>> ListExperiments() override;
+  Result<void> PutMlflowRun(const MlflowRunInfo& info) override;
+  Result<MlflowRunInfo> GetMlflowRun(std::string_view run_id) override;
+  Result<std::vector<MlflowRunInfo>> ListMlflowRuns() override;
+  Result<void> SetRunDeleted(std::string_view run_id, bool deleted, const Actor& actor) override;
+  Result<Model> CreateModel(const ModelDetails& details, const Actor& actor) override;
+  Result<ModelDetails> GetModelDetails(std::string_view model) override;
+  Result<ModelDetails> PutModelDetails(const ModelDetails& details, const Actor& actor) override;
+  Result<void> DeleteModel(std::string_view model, const Actor& actor) override;
+  Result<ModelVersion> CreateSourceVersion(const NewVersion& version, const VersionDetails& details,
+                                           const Actor& actor) override;
+  Result<VersionDetails> GetVersionDetails(std::string_view model, int64_t version) override;
+  Result<VersionDetails> PutVersionDetails(const VersionDetails& details,
+                                           const Actor& actor) override;
+  Result<void> DeleteVersion(std::string_view model, int64_t version, const Actor& actor) override;
+
  private:
   explicit PostgresMetaStore(std::unique_ptr<Connection> conn);
 

@@ -18,6 +18,7 @@
 #include "hone/store/postgres/connection.h"
 #include "hone/store/postgres/schema.h"
 #include "hone/store/testing/meta_store_conformance.h"
+#include "hone/store/testing/mlflow_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
 #include "hone/store/testing/monitor_store_conformance.h"
 #include "hone/store/testing/token_store_conformance.h"
@@ -211,13 +212,14 @@ TEST_F(PostgresStoreTest, TablesGoToTheSearchPathSchemaAndReopeningChangesNothin
   }
   const std::string tables =
       "SELECT count(*) FROM pg_tables WHERE schemaname = '" + backend_.schema() + "'";
-  EXPECT_EQ(backend_.Scalar(tables), "15");  // ten of migration 1, three of 2, one of 3, hone_meta
+  EXPECT_EQ(backend_.Scalar(tables),
+            "19");  // ten of migration 1, three of 2, one of 3, four of 4, hone_meta
   EXPECT_EQ(backend_.Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND "
                             "tablename = 'runs'"),
             "0");
   auto again = MustOpen();
   ASSERT_NE(again, nullptr);
-  EXPECT_EQ(backend_.Scalar(tables), "15");
+  EXPECT_EQ(backend_.Scalar(tables), "19");
   EXPECT_EQ(backend_.Scalar("SELECT value FROM hone_meta WHERE key = 'schema_version'"),
             std::to_string(SchemaVersion()));
   auto run = again->GetRun(run_id);
@@ -419,4 +421,5 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MetaStoreConformance, postgres::Postgre
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorStoreConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorLogConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, TokenStoreConformance, postgres::PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MlflowStoreConformance, postgres::PostgresBackend);
 }  // namespace hone::store::testing

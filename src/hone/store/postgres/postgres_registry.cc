@@ -195,6 +195,14 @@ Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, cons
   HONE_TRY(CheckName("model", nv.model));
   return conn_->Write([&](pqxx::work& tx) -> Result<ModelVersion> {
     StoreLock(tx);
+    return InsertVersion(tx, nv, actor);
+  });
+}
+
+Result<ModelVersion> InsertVersion(pqxx::transaction_base& tx, const NewVersion& nv,
+                                   const Actor& actor) {
+  HONE_TRY(CheckName("model", nv.model));
+  {
     if (nv.run_id) HONE_TRY(RequireRun(tx, *nv.run_id));
     const TimeMs now = NowMs();
     const pqxx::result model = Exec(tx, kModel, nv.model);
@@ -217,7 +225,7 @@ Result<ModelVersion> PostgresMetaStore::CreateVersion(const NewVersion& nv, cons
                                .before = "null",
                                .after = VersionAuditJson(v)});
     return v;
-  });
+  }
 }
 
 Result<std::vector<Model>> PostgresMetaStore::ListModels() {

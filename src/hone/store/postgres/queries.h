@@ -23,6 +23,10 @@ Result<void> RequireRun(pqxx::transaction_base& tx, std::string_view run_id);
 /// head; returns it as stored. The caller's write transaction holds the store lock.
 AuditRecord ChainAudit(pqxx::transaction_base& tx, AuditRecord record);
 
+/// CreateVersion's work inside the caller's write transaction, which holds the store lock.
+Result<ModelVersion> InsertVersion(pqxx::transaction_base& tx, const NewVersion& nv,
+                                   const Actor& actor);
+
 /// A text[] literal ({"a","b\"c"}) for one parameter that carries many values: a batch is one
 /// statement (`unnest($1::text[])`, `= ANY($1::text[])`), not one round trip per value.
 std::string TextArray(const std::vector<std::string>& values);

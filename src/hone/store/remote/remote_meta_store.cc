@@ -381,4 +381,59 @@ Result<bool> RemoteMetaStore::HasBlob(std::string_view digest) {
   return wire::Decoding("blob", [&] { return wire::GetBool(j, "exists", false); });
 }
 
+// --- MLflow compatibility: MLflow clients speak /api/2.0/mlflow to the server directly ---
+
+namespace {
+Error NotRemote(std::string_view what) {
+  return Error(ErrorCode::kUnsupported,
+               std::string(what) +
+                   " is not offered to hone clients of a server; MLflow clients use its "
+                   "/api/2.0/mlflow API");
+}
+}  // namespace
+
+Result<Experiment> RemoteMetaStore::CreateExperiment(const Experiment&) {
+  return Fail(NotRemote("creating experiments"));
+}
+Result<std::vector<Experiment>> RemoteMetaStore::ListExperiments() {
+  return Fail(NotRemote("listing experiments"));
+}
+Result<void> RemoteMetaStore::PutMlflowRun(const MlflowRunInfo&) {
+  return Fail(NotRemote("MLflow run details"));
+}
+Result<MlflowRunInfo> RemoteMetaStore::GetMlflowRun(std::string_view) {
+  return Fail(NotRemote("MLflow run details"));
+}
+Result<std::vector<MlflowRunInfo>> RemoteMetaStore::ListMlflowRuns() {
+  return Fail(NotRemote("MLflow run details"));
+}
+Result<void> RemoteMetaStore::SetRunDeleted(std::string_view, bool, const Actor&) {
+  return Fail(NotRemote("deleting runs"));
+}
+Result<Model> RemoteMetaStore::CreateModel(const ModelDetails&, const Actor&) {
+  return Fail(NotRemote("creating models without versions"));
+}
+Result<ModelDetails> RemoteMetaStore::GetModelDetails(std::string_view) {
+  return Fail(NotRemote("model details"));
+}
+Result<ModelDetails> RemoteMetaStore::PutModelDetails(const ModelDetails&, const Actor&) {
+  return Fail(NotRemote("model details"));
+}
+Result<void> RemoteMetaStore::DeleteModel(std::string_view, const Actor&) {
+  return Fail(NotRemote("deleting models"));
+}
+Result<ModelVersion> RemoteMetaStore::CreateSourceVersion(const NewVersion&, const VersionDetails&,
+                                                          const Actor&) {
+  return Fail(NotRemote("registering versions by source URI"));
+}
+Result<VersionDetails> RemoteMetaStore::GetVersionDetails(std::string_view, int64_t) {
+  return Fail(NotRemote("version details"));
+}
+Result<VersionDetails> RemoteMetaStore::PutVersionDetails(const VersionDetails&, const Actor&) {
+  return Fail(NotRemote("version details"));
+}
+Result<void> RemoteMetaStore::DeleteVersion(std::string_view, int64_t, const Actor&) {
+  return Fail(NotRemote("deleting versions"));
+}
+
 }  // namespace hone::store::remote

@@ -95,6 +95,24 @@ class RemoteMetaStore final : public MetaStore {
   /// The role of the token this store presents (the server says).
   Result<Role> WhoAmI(std::string* name = nullptr);
 
+  // MLflow compatibility (the server does not offer these to hone clients: kUnsupported)
+  Result<Experiment> CreateExperiment(const Experiment& experiment) override;
+  Result<std::vector<Experiment>> ListExperiments() override;
+  Result<void> PutMlflowRun(const MlflowRunInfo& info) override;
+  Result<MlflowRunInfo> GetMlflowRun(std::string_view run_id) override;
+  Result<std::vector<MlflowRunInfo>> ListMlflowRuns() override;
+  Result<void> SetRunDeleted(std::string_view run_id, bool deleted, const Actor& actor) override;
+  Result<Model> CreateModel(const ModelDetails& details, const Actor& actor) override;
+  Result<ModelDetails> GetModelDetails(std::string_view model) override;
+  Result<ModelDetails> PutModelDetails(const ModelDetails& details, const Actor& actor) override;
+  Result<void> DeleteModel(std::string_view model, const Actor& actor) override;
+  Result<ModelVersion> CreateSourceVersion(const NewVersion& version, const VersionDetails& details,
+                                           const Actor& actor) override;
+  Result<VersionDetails> GetVersionDetails(std::string_view model, int64_t version) override;
+  Result<VersionDetails> PutVersionDetails(const VersionDetails& details,
+                                           const Actor& actor) override;
+  Result<void> DeleteVersion(std::string_view model, int64_t version, const Actor& actor) override;
+
  private:
   explicit RemoteMetaStore(std::unique_ptr<HttpClient> client) : client_(std::move(client)) {}
 

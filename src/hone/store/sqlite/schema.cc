@@ -8,7 +8,7 @@ namespace hone::store::sqlite {
 namespace {
 
 // Times are milliseconds since the Unix epoch (UTC).
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: runs with their parameters, metrics, tags and artifacts; registered models, their
     // immutable versions, aliases with their history; the hash-chained audit log.
     R"sql(
@@ -159,6 +159,42 @@ CREATE TABLE api_tokens (
   revoked_ms INTEGER
 );
 CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_ms IS NULL;
+)sql",
+    // 4: what MLflow's REST API keeps beyond hone's records: experiments (tags as a JSON
+    // object), a run's experiment, name and deletion mark, a model's description and tags, a
+    // version's source URI, description and tags.
+    R"sql(
+CREATE TABLE mlflow_experiments (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL,
+  deleted           INTEGER NOT NULL,
+  created_ms        INTEGER NOT NULL,
+  updated_ms        INTEGER NOT NULL,
+  tags              TEXT NOT NULL
+);
+CREATE TABLE mlflow_runs (
+  run_id        TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  experiment_id TEXT NOT NULL,
+  run_name      TEXT NOT NULL,
+  deleted       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE model_details (
+  model       TEXT PRIMARY KEY REFERENCES models (name),
+  description TEXT NOT NULL,
+  tags        TEXT NOT NULL,
+  updated_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE version_details (
+  model       TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  description TEXT,
+  tags        TEXT NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  PRIMARY KEY (model, version),
+  FOREIGN KEY (model, version) REFERENCES versions (model, version)
+) WITHOUT ROWID;
 )sql",
 };
 

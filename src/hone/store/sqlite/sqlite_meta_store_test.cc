@@ -8,6 +8,7 @@
 #include "hone/store/testing/meta_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
 #include "hone/store/testing/monitor_store_conformance.h"
+#include "hone/store/testing/mlflow_store_conformance.h"
 #include "hone/store/testing/token_store_conformance.h"
 
 namespace hone::store::sqlite {
@@ -42,4 +43,5 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MetaStoreConformance, sqlite::SqliteBacke
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MonitorStoreConformance, sqlite::SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MonitorLogConformance, sqlite::SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, TokenStoreConformance, sqlite::SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MlflowStoreConformance, sqlite::SqliteBackend);
 }  // namespace hone::store::testing

@@ -113,8 +113,14 @@ Result<AuditRecord> SqliteMetaStore::AppendAuditRecord(const Actor& actor, std::
 }
 
 Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const Actor& actor) {
-  HONE_TRY(CheckName("model", nv.model));
   HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  HONE_ASSIGN_OR_RETURN(ModelVersion v, InsertVersion(nv, actor));
+  HONE_TRY(tx.Commit());
+  return v;
+}
+
+Result<ModelVersion> SqliteMetaStore::InsertVersion(const NewVersion& nv, const Actor& actor) {
+  HONE_TRY(CheckName("model", nv.model));
   if (nv.run_id) HONE_TRY(RequireRun(*nv.run_id));
   const TimeMs now = NowMs();
   int64_t number = 1;
@@ -156,7 +162,6 @@ Result<ModelVersion> SqliteMetaStore::CreateVersion(const NewVersion& nv, const 
   }
   HONE_TRY(AppendAuditRecord(actor, "register", VersionSubject(v.model, v.version), "null",
                              VersionAuditJson(v), now));
-  HONE_TRY(tx.Commit());
   return v;
 }
 
@@ -415,8 +420,9 @@ Result<std::string> SqliteMetaStore::StoreId() {
 }
 
 Result<std::set<std::string, std::less<>>> SqliteMetaStore::ReferencedDigests() {
-  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT bundle_digest FROM versions UNION "
-                                           "SELECT digest FROM run_artifacts"));
+  HONE_ASSIGN_OR_RETURN(
+      auto s, db_.Cached("SELECT bundle_digest FROM versions WHERE bundle_digest <> '' UNION "
+                         "SELECT digest FROM run_artifacts"));
   std::set<std::string, std::less<>> digests;
   while (true) {
     HONE_ASSIGN_OR_RETURN(bool row, s->Step());
