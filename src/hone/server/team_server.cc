@@ -5,6 +5,7 @@
 
 #include "hone/core/log.h"
 #include "hone/server/hone_api.h"
+#include "hone/server/mlflow_api.h"
 #include "hone/server/tokens.h"
 #include "hone/store/audit.h"
 #include "hone/store/open_store.h"
@@ -98,7 +99,8 @@ class Server final : public TeamServer {
       Answer(rs, 200, R"({"status":"ok"})");
       return;
     }
-    if (!target.starts_with(kHoneApi)) {
+    const size_t mlflow = MlflowApiPrefix(target);  // MLflow's REST API: docs/mlflow-api.md
+    if (!target.starts_with(kHoneApi) && mlflow == 0) {
       AnswerError(rs,
                   Error(ErrorCode::kNotFound, "no endpoint " + std::string(rq.method) + " " +
                                                   std::string(target.substr(0, target.find('?')))));
@@ -107,12 +109,14 @@ class Server final : public TeamServer {
     AuthResult who = auth_.Check(rq.header("authorization"), rq.remote_address);
     if (who.status != 200) {
       Answer(rs, who.status,
-             store::wire::ErrorBody(Error(ErrorCode::kPermissionDenied, who.message)));
+             mlflow ? MlflowAuthErrorBody(who.status, who.message)
+                    : store::wire::ErrorBody(Error(ErrorCode::kPermissionDenied, who.message)));
       if (who.status == 401) rs.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="hone")");
       return;
     }
     ApiRequest request{.method = rq.method, .body = rq.body, .principal = who.principal};
-    if (auto split = SplitTarget(target.substr(kHoneApi.size()), request.path, request.query);
+    if (auto split = SplitTarget(target.substr(mlflow ? mlflow : kHoneApi.size()), request.path,
+                                 request.query);
         !split) {
       AnswerError(rs, split.error());
       return;
@@ -123,7 +127,7 @@ class Server final : public TeamServer {
       return;
     }
     ApiContext ctx{**meta, artifacts_, options_.protected_aliases};
-    auto reply = HandleHoneApi(ctx, request);
+    auto reply = mlflow ? HandleMlflowApi(ctx, request) : HandleHoneApi(ctx, request);
     const bool healthy = reply || (reply.error().code() != ErrorCode::kIo &&
                                    reply.error().code() != ErrorCode::kInternal);
     pool_.Give(std::move(*meta), healthy);

@@ -1,0 +1,293 @@
+// MLflow's runs: create, get, update, delete, restore, the logging calls, search and a
+// metric's history. A run created here is a hone run (command "mlflow") with its experiment
+// and name kept beside it.
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "hone/server/mlflow_internal.h"
+#include "hone/server/mlflow_search.h"
+
+namespace hone::server::mlflow {
+namespace {
+
+using store::Role;
+
+constexpr size_t kMaxSearchResults = 50000;  // MLflow's own cap
+
+Json MetricJson(const store::Metric& m) {
+  Json value = m.value;
+  if (!std::isfinite(m.value))
+    value = std::isnan(m.value) ? "NaN" : m.value > 0 ? "Infinity" : "-Infinity";
+  return Json{{"key", m.key}, {"value", value}, {"timestamp", m.timestamp_ms}, {"step", m.step}};
+}
+
+Result<store::RunStatus> ParseStatus(const std::string& s) {
+  if (s == "RUNNING" || s == "SCHEDULED") return store::RunStatus::kRunning;
+  if (s == "FINISHED") return store::RunStatus::kFinished;
+  if (s == "FAILED") return store::RunStatus::kFailed;
+  if (s == "KILLED") return store::RunStatus::kKilled;
+  return Fail(ErrorCode::kInvalidArgument, "Invalid value '" + s +
+                                               "' for parameter 'status'; known: RUNNING, "
+                                               "SCHEDULED, FINISHED, FAILED, KILLED");
+}
+
+Result<Json> GetRunJson(Call& c, const std::string& id) {
+  HONE_ASSIGN_OR_RETURN(store::Run run, c.ctx.meta.GetRun(id));
+  HONE_ASSIGN_OR_RETURN(store::MlflowRunInfo info, c.ctx.meta.GetMlflowRun(run.id));
+  return RunJson(run, info);
+}
+
+Result<void> RequireExperiment(Call& c, const std::string& id) {
+  HONE_ASSIGN_OR_RETURN(std::vector<store::Experiment> all, c.ctx.meta.ListExperiments());
+  for (const store::Experiment& e : all) {
+    if (e.id == id) return {};
+  }
+  return Fail(ErrorCode::kNotFound, "No Experiment with id=" + id + " exists");
+}
+
+// A run id must be the whole id here (hone's own API also takes prefixes).
+Result<std::string> ExactRun(Call& c) {
+  HONE_ASSIGN_OR_RETURN(std::string id, RunIdOf(c));
+  HONE_ASSIGN_OR_RETURN(store::Run run, c.ctx.meta.GetRun(id));
+  if (run.id != id) return Fail(ErrorCode::kNotFound, "Run with id=" + id + " not found");
+  return id;
+}
+
+Result<Json> CreateRun(Call& c) {
+  const std::string experiment = OptStr(c, "experiment_id").value_or("0");
+  HONE_TRY(RequireExperiment(c, experiment));
+  HONE_ASSIGN_OR_RETURN(std::optional<int64_t> start, OptInt(c, "start_time"));
+  HONE_ASSIGN_OR_RETURN(auto tags, KeyValues(c.in, "tags"));
+  store::RunStart rs{.command = "mlflow",
+                     .start_ms = start.value_or(store::NowMs()),
+                     .user = OptStr(c, "user_id").value_or(c.request.principal.name)};
+  HONE_ASSIGN_OR_RETURN(std::string id, c.ctx.meta.CreateRun(rs));
+  std::string name = OptStr(c, "run_name").value_or("");
+  if (name.empty() && tags.contains("mlflow.runName")) name = tags["mlflow.runName"];
+  if (name.empty()) name = "run-" + id.substr(0, 8);
+  tags["mlflow.runName"] = name;
+  HONE_TRY(c.ctx.meta.PutMlflowRun({.run_id = id, .experiment_id = experiment, .run_name = name}));
+  HONE_TRY(c.ctx.meta.SetTags(id, tags));
+  HONE_ASSIGN_OR_RETURN(Json run, GetRunJson(c, id));
+  return Json{{"run", run}};
+}
+
+Result<Json> UpdateRun(Call& c) {
+  HONE_ASSIGN_OR_RETURN(std::string id, ExactRun(c));
+  HONE_ASSIGN_OR_RETURN(store::MlflowRunInfo info, c.ctx.meta.GetMlflowRun(id));
+  if (auto name = OptStr(c, "run_name"); name && !name->empty()) {
+    info.run_name = *name;
+    HONE_TRY(c.ctx.meta.PutMlflowRun(info));
+    HONE_TRY(c.ctx.meta.SetTags(id, {{"mlflow.runName", *name}}));
+  }
+  if (auto status = OptStr(c, "status")) {
+    HONE_ASSIGN_OR_RETURN(store::RunStatus s, ParseStatus(*status));
+    HONE_ASSIGN_OR_RETURN(std::optional<int64_t> end, OptInt(c, "end_time"));
+    HONE_TRY(c.ctx.meta.EndRun(id, s, end.value_or(store::NowMs())));
+  }
+  HONE_ASSIGN_OR_RETURN(store::Run run, c.ctx.meta.GetRun(id));
+  return Json{{"run_info", RunInfoJson(run, info)}};
+}
+
+Result<Json> LogBatch(Call& c, const std::string& id) {
+  HONE_ASSIGN_OR_RETURN(auto params, KeyValues(c.in, "params"));
+  HONE_ASSIGN_OR_RETURN(auto tags, KeyValues(c.in, "tags"));
+  std::vector<store::Metric> metrics;
+  if (c.in.contains("metrics") && !c.in["metrics"].is_null()) {
+    if (!c.in["metrics"].is_array()) {
+      return Fail(ErrorCode::kInvalidArgument, "Invalid value for parameter 'metrics'");
+    }
+    for (const Json& m : c.in["metrics"]) {
+      Call one{c.ctx, c.request, m.is_object() ? m : Json::object()};
+      HONE_ASSIGN_OR_RETURN(std::string key, Str(one, "key"));
+      HONE_ASSIGN_OR_RETURN(double value, Number(one, "value"));
+      HONE_ASSIGN_OR_RETURN(std::optional<int64_t> ts, OptInt(one, "timestamp"));
+      HONE_ASSIGN_OR_RETURN(std::optional<int64_t> step, OptInt(one, "step"));
+      metrics.push_back({key, value, step.value_or(0), ts.value_or(store::NowMs())});
+    }
+  }
+  if (!params.empty()) HONE_TRY(c.ctx.meta.LogParams(id, params));
+  if (!tags.empty()) HONE_TRY(c.ctx.meta.SetTags(id, tags));
+  if (!metrics.empty()) HONE_TRY(c.ctx.meta.LogMetrics(id, metrics));
+  if (auto it = tags.find("mlflow.runName"); it != tags.end()) {
+    HONE_ASSIGN_OR_RETURN(store::MlflowRunInfo info, c.ctx.meta.GetMlflowRun(id));
+    info.run_name = it->second;
+    HONE_TRY(c.ctx.meta.PutMlflowRun(info));
+  }
+  return Json::object();
+}
+
+Result<Json> SearchRuns(Call& c) {
+  HONE_ASSIGN_OR_RETURN(auto page, Page(c, 1000, kMaxSearchResults));
+  std::vector<std::string> experiments;
+  if (c.in.contains("experiment_ids") && c.in["experiment_ids"].is_array()) {
+    for (const Json& e : c.in["experiment_ids"]) {
+      experiments.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+    }
+  } else if (auto one = OptStr(c, "experiment_ids")) {
+    experiments.push_back(*one);  // a GET's query parameter
+  }
+  const std::string view = OptStr(c, "run_view_type").value_or("ACTIVE_ONLY");
+  if (view != "ACTIVE_ONLY" && view != "DELETED_ONLY" && view != "ALL") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Invalid value '" + view +
+                    "' for parameter 'run_view_type'; known: ACTIVE_ONLY, DELETED_ONLY, ALL");
+  }
+  std::vector<Clause> clauses;
+  if (auto f = OptStr(c, "filter"); f && !f->empty()) {
+    HONE_ASSIGN_OR_RETURN(clauses, ParseRunFilter(*f));
+  }
+  std::vector<OrderTerm> order;
+  if (c.in.contains("order_by") && c.in["order_by"].is_array()) {
+    for (const Json& o : c.in["order_by"]) {
+      if (!o.is_string()) return Fail(ErrorCode::kInvalidArgument, "order_by holds strings");
+      HONE_ASSIGN_OR_RETURN(OrderTerm t, ParseOrderBy(o.get<std::string>()));
+      order.push_back(std::move(t));
+    }
+  } else if (auto o = OptStr(c, "order_by"); o && !o->empty()) {
+    HONE_ASSIGN_OR_RETURN(OrderTerm t, ParseOrderBy(*o));
+    order.push_back(std::move(t));
+  }
+
+  HONE_ASSIGN_OR_RETURN(std::vector<store::MlflowRunInfo> infos, c.ctx.meta.ListMlflowRuns());
+  std::unordered_map<std::string, store::MlflowRunInfo> by_id;
+  for (store::MlflowRunInfo& i : infos) by_id.emplace(i.run_id, std::move(i));
+  // Every run with its latest metrics, params and tags; filtered and ordered here.
+  store::RunQuery all{.limit = size_t{1} << 40};
+  HONE_ASSIGN_OR_RETURN(std::vector<store::Run> runs, c.ctx.meta.ListRuns(all));
+  std::vector<RunRow> rows;
+  for (store::Run& run : runs) {
+    auto it = by_id.find(run.id);
+    store::MlflowRunInfo info =
+        it != by_id.end() ? it->second : store::MlflowRunInfo{.run_id = run.id};
+    if (!experiments.empty() && std::find(experiments.begin(), experiments.end(),
+                                          info.experiment_id) == experiments.end()) {
+      continue;
+    }
+    if ((view == "ACTIVE_ONLY" && info.deleted) || (view == "DELETED_ONLY" && !info.deleted)) {
+      continue;
+    }
+    RunRow row{std::move(run), std::move(info)};
+    if (Matches(row, clauses)) rows.push_back(std::move(row));
+  }
+  SortRuns(rows, order);
+  Json out{{"runs", Json::array()}};
+  for (size_t i = page.second; i < rows.size() && i < page.second + page.first; ++i) {
+    out["runs"].push_back(RunJson(rows[i].run, rows[i].info));
+  }
+  SetNextPage(out, page.second, page.first, rows.size());
+  return out;
+}
+
+}  // namespace
+
+std::string MlflowStatus(store::RunStatus s) {
+  std::string name = store::RunStatusName(s);
+  for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
+
+Json RunInfoJson(const store::Run& run, const store::MlflowRunInfo& info) {
+  Json j{{"run_id", run.id},
+         {"run_uuid", run.id},
+         {"run_name", info.run_name},
+         {"experiment_id", info.experiment_id},
+         {"user_id", run.start.user},
+         {"status", MlflowStatus(run.status)},
+         {"start_time", run.start.start_ms},
+         {"artifact_uri", ""},
+         {"lifecycle_stage", info.deleted ? "deleted" : "active"}};
+  if (run.end_ms) j["end_time"] = *run.end_ms;
+  return j;
+}
+
+Json RunJson(const store::Run& run, const store::MlflowRunInfo& info) {
+  std::map<std::string, const store::Metric*> latest;
+  for (const store::Metric& m : run.metrics) {
+    const store::Metric*& best = latest[m.key];
+    if (!best || std::tie(m.step, m.timestamp_ms) >= std::tie(best->step, best->timestamp_ms)) {
+      best = &m;
+    }
+  }
+  Json metrics = Json::array();
+  for (const auto& [key, m] : latest) metrics.push_back(MetricJson(*m));
+  std::map<std::string, std::string> tags = run.tags;
+  if (!info.run_name.empty()) tags["mlflow.runName"] = info.run_name;
+  return Json{{"info", RunInfoJson(run, info)},
+              {"data",
+               {{"metrics", metrics},
+                {"params", KeyValueArray(run.params)},
+                {"tags", KeyValueArray(tags)}}}};
+}
+
+Result<Json> Runs(Call& c, const std::vector<std::string>& p) {
+  if (p.size() != 2) return Fail(NoEndpoint(c));
+  const std::string& op = p[1];
+  const Principal& who = c.request.principal;
+  if (op == "get") {
+    HONE_TRY(RequireRole(who, Role::kViewer, "read runs"));
+    HONE_ASSIGN_OR_RETURN(std::string id, ExactRun(c));
+    HONE_ASSIGN_OR_RETURN(Json run, GetRunJson(c, id));
+    return Json{{"run", run}};
+  }
+  if (op == "search") {
+    HONE_TRY(RequireRole(who, Role::kViewer, "search runs"));
+    return SearchRuns(c);
+  }
+  if (op == "delete" || op == "restore") {
+    HONE_TRY(RequireRole(who, Role::kAdmin, op + " runs"));
+    HONE_ASSIGN_OR_RETURN(std::string id, ExactRun(c));
+    HONE_TRY(c.ctx.meta.SetRunDeleted(id, op == "delete", c.actor()));
+    return Json::object();
+  }
+  HONE_TRY(RequireRole(who, Role::kTrainer, "create and log to runs"));
+  if (op == "create") return CreateRun(c);
+  if (op == "update") return UpdateRun(c);
+  HONE_ASSIGN_OR_RETURN(std::string id, ExactRun(c));
+  if (op == "log-metric") {
+    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+    HONE_ASSIGN_OR_RETURN(double value, Number(c, "value"));
+    HONE_ASSIGN_OR_RETURN(std::optional<int64_t> ts, OptInt(c, "timestamp"));
+    HONE_ASSIGN_OR_RETURN(std::optional<int64_t> step, OptInt(c, "step"));
+    const store::Metric m{key, value, step.value_or(0), ts.value_or(store::NowMs())};
+    HONE_TRY(c.ctx.meta.LogMetrics(id, std::span(&m, 1)));
+    return Json::object();
+  }
+  if (op == "log-parameter") {
+    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+    HONE_ASSIGN_OR_RETURN(std::string value, Str(c, "value"));
+    HONE_TRY(c.ctx.meta.LogParams(id, {{key, value}}));
+    return Json::object();
+  }
+  if (op == "set-tag") {
+    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+    HONE_ASSIGN_OR_RETURN(std::string value, Str(c, "value"));
+    c.in["tags"] = Json::array({Json{{"key", key}, {"value", value}}});
+    c.in.erase("metrics");
+    c.in.erase("params");
+    return LogBatch(c, id);
+  }
+  if (op == "log-batch") return LogBatch(c, id);
+  return Fail(NoEndpoint(c));
+}
+
+Result<Json> MetricHistory(Call& c) {
+  HONE_TRY(RequireRole(c.request.principal, Role::kViewer, "read runs"));
+  HONE_ASSIGN_OR_RETURN(std::string id, ExactRun(c));
+  HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "metric_key"));
+  HONE_ASSIGN_OR_RETURN(auto page, Page(c, 25000, 25000));
+  HONE_ASSIGN_OR_RETURN(store::Run run, c.ctx.meta.GetRun(id));
+  std::vector<const store::Metric*> values;
+  for (const store::Metric& m : run.metrics) {
+    if (m.key == key) values.push_back(&m);
+  }
+  Json out{{"metrics", Json::array()}};
+  for (size_t i = page.second; i < values.size() && i < page.second + page.first; ++i) {
+    out["metrics"].push_back(MetricJson(*values[i]));
+  }
+  SetNextPage(out, page.second, page.first, values.size());
+  return out;
+}
+
+}  // namespace hone::server::mlflow
