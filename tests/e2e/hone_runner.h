@@ -40,7 +40,7 @@ class Workspace {
 
 /// A long-running `hone COMMAND ARGS...` child (serve, watch) with its output in a log file in
 /// the workspace; killed (SIGKILL) at destruction if still running. `hone serve` is given
-/// `--port 0 --port-file FILE`, so WaitForPort finds where it listens.
+/// (and `hone server`) `--port 0 --port-file FILE`, so WaitForPort finds where it listens.
 class HoneProcess {
  public:
   HoneProcess(const Workspace& ws, const std::string& command, std::vector<std::string> args);

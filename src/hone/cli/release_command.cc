@@ -16,6 +16,7 @@ struct ReleaseFlags {
   std::string version;
   std::string alias = std::string(registry::kProductionAlias);
   std::string expect;
+  bool force = false;
 };
 
 Result<int64_t> ParseVersionNumber(std::string_view text, std::string_view what) {
@@ -70,7 +71,7 @@ Result<registry::AliasOutcome> Promote(store::Store& s, const ReleaseFlags& f) {
   } else {
     HONE_ASSIGN_OR_RETURN(version, ParseVersionNumber(f.version, "VERSION"));
   }
-  return r.Promote(f.model, version, f.alias, expect);
+  return r.Promote(f.model, version, f.alias, expect, f.force);
 }
 
 int RunRelease(Io& io, const std::string& command, const ReleaseFlags& f) {
@@ -102,6 +103,9 @@ Action AddPromoteCommand(CLI::App& app) {
   cmd->add_option("--expect", f->expect,
                   "Only if the alias points at this version now (or 'none': does not exist); "
                   "otherwise fail, because someone moved it first");
+  cmd->add_flag("--force", f->force,
+                "On a hone server: move a protected alias to a version without a blessed gate "
+                "verdict (admin tokens only; the audit log records it as forced)");
   AddStoreCommandFlags(cmd, f->store, f->json);
   return [f](Io& io) { return RunRelease(io, "promote", *f); };
 }

@@ -101,10 +101,11 @@ struct TokenFlags {
   bool json = false;
 };
 
-Result<std::unique_ptr<store::MetaStore>> OpenTokenStore(const StoreFlags& flags) {
+// `create`: a first token may be made before the server first opened its store.
+Result<std::unique_ptr<store::MetaStore>> OpenTokenStore(const StoreFlags& flags, bool create) {
   const std::string url = EnvOr(flags.store, "HONE_STORE");
-  if (!url.empty()) return store::OpenMetaStore(url, /*create=*/false);
-  HONE_ASSIGN_OR_RETURN(store::Store s, OpenStoreFrom(flags, /*create=*/false));
+  if (!url.empty()) return store::OpenMetaStore(url, create);
+  HONE_ASSIGN_OR_RETURN(store::Store s, OpenStoreFrom(flags, create));
   return std::move(s.meta);
 }
 
@@ -121,7 +122,7 @@ nlohmann::json TokenJson(const store::ApiToken& t) {
 int RunToken(Io& io, CLI::App* cmd, const TokenFlags& f) {
   const std::string sub = cmd->get_subcommands().front()->get_name();
   const std::string name = "token " + sub;
-  auto meta = OpenTokenStore(f.store);
+  auto meta = OpenTokenStore(f.store, sub == "create");
   if (!meta) return ReportError(io, name, meta.error(), f.json);
   const store::Actor actor = registry::DefaultActor();
   if (sub == "create") {
@@ -182,6 +183,8 @@ int RunToken(Io& io, CLI::App* cmd, const TokenFlags& f) {
 Action AddServerCommand(CLI::App& app) {
   auto f = std::make_shared<ServerFlags>();
   f->options.http.threads = 8;
+  // Bundles and data snapshots arrive as one request body each.
+  f->options.http.max_body_bytes = size_t{1} << 30;
   CLI::App* cmd = app.add_subcommand(
       "server",
       "The team's tracking and registry server: hone's JSON API under /api/hone/v1 for every "
@@ -208,6 +211,9 @@ Action AddServerCommand(CLI::App& app) {
                   "Threads answering requests (each may wait on the database)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--max-body-bytes", f->options.http.max_body_bytes,
+                  "Largest request body, so largest artifact (413 above)")
+      ->capture_default_str();
   cmd->add_option("--protected-alias", f->protected_aliases,
                   "An alias only a deployer may move, and only to a blessed version "
                   "(repeatable)")

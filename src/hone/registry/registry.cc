@@ -98,7 +98,7 @@ Result<ResolvedModel> Registry::Resolve(std::string_view reference) {
 
 Result<AliasOutcome> Registry::Promote(std::string_view model, int64_t version,
                                        std::string_view alias,
-                                       std::optional<std::optional<int64_t>> expect) {
+                                       std::optional<std::optional<int64_t>> expect, bool force) {
   HONE_TRY(store::CheckName("alias", alias));
   HONE_ASSIGN_OR_RETURN(store::Model m, meta_.GetModel(model));
   auto current = m.aliases.find(std::string(alias));
@@ -110,6 +110,7 @@ Result<AliasOutcome> Registry::Promote(std::string_view model, int64_t version,
   }
   store::AliasChange change{
       std::string(model), std::string(alias), version, expect, "promote", actor_};
+  change.forced = force;
   HONE_ASSIGN_OR_RETURN(store::AliasMove move, meta_.MoveAlias(change));
   return AliasOutcome{move.from, move.to, true};
 }

@@ -65,8 +65,10 @@ class Registry {
 
   /// Points `alias` at `version`. With `expect`, only if the alias points at `*expect` now
   /// (nullopt inside: only if it does not exist yet); otherwise kConflict.
+  /// `force`: override a server's protected-alias rule (admins only; audited as forced).
   Result<AliasOutcome> Promote(std::string_view model, int64_t version, std::string_view alias,
-                               std::optional<std::optional<int64_t>> expect = std::nullopt);
+                               std::optional<std::optional<int64_t>> expect = std::nullopt,
+                               bool force = false);
   /// Moves `alias` back to where it pointed before its latest move (see RollbackTarget).
   Result<AliasOutcome> Rollback(std::string_view model, std::string_view alias);
   /// Removes `alias`; with `expect`, only if it points at `*expect` now.

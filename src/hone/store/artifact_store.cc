@@ -50,12 +50,40 @@ fs::path ArtifactStore::PathOf(std::string_view digest) const {
   return root_ / d.substr(0, 2) / d.substr(2, 2) / d;
 }
 
+ArtifactStore ArtifactStore::WithRemote(std::shared_ptr<const BlobRemote> remote) const {
+  ArtifactStore copy = *this;
+  copy.remote_ = std::move(remote);
+  return copy;
+}
+
 Result<std::string> ArtifactStore::Put(std::string_view bytes) const {
+  HONE_ASSIGN_OR_RETURN(std::string digest, PutLocal(bytes));
+  if (remote_) {
+    HONE_ASSIGN_OR_RETURN(bool there, remote_->Has(digest));
+    if (!there) HONE_TRY(remote_->Upload(digest, bytes));
+  }
+  return digest;
+}
+
+Result<core::FileBytes> ArtifactStore::Get(std::string_view digest) const {
+  auto local = GetLocal(digest);
+  if (local || !remote_ || local.error().code() != ErrorCode::kNotFound) return local;
+  HONE_ASSIGN_OR_RETURN(std::string bytes, remote_->Download(digest));
+  if (core::Sha256Hex(bytes) != digest) {
+    return Fail(ErrorCode::kCorrupt, "artifact " + std::string(digest) +
+                                         " came from the server with bytes that do not hash to "
+                                         "its name");
+  }
+  HONE_TRY(PutLocal(bytes));
+  return GetLocal(digest);
+}
+
+Result<std::string> ArtifactStore::PutLocal(std::string_view bytes) const {
   std::string digest = core::Sha256Hex(bytes);
   fs::path path = PathOf(digest);
   std::error_code ec;
   // A blob already there and intact is left alone; a damaged one is written again.
-  if (fs::file_size(path, ec) == bytes.size() && !ec && Get(digest)) {
+  if (fs::file_size(path, ec) == bytes.size() && !ec && GetLocal(digest)) {
     // Fresh again: a collector spares blobs younger than its grace period, so one that is
     // about to be referenced (the register in flight that put it) is not removed under it.
     ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
@@ -76,7 +104,7 @@ Result<std::string> ArtifactStore::PutFile(const fs::path& path) const {
   return Put(bytes.view());
 }
 
-Result<core::FileBytes> ArtifactStore::Get(std::string_view digest) const {
+Result<core::FileBytes> ArtifactStore::GetLocal(std::string_view digest) const {
   HONE_TRY(CheckDigest(digest));
   fs::path path = PathOf(digest);
   auto bytes = core::ReadFileBytes(path);
@@ -98,7 +126,9 @@ Result<core::FileBytes> ArtifactStore::Get(std::string_view digest) const {
 
 bool ArtifactStore::Contains(std::string_view digest) const {
   std::error_code ec;
-  return IsDigest(digest) && fs::is_regular_file(PathOf(digest), ec);
+  if (!IsDigest(digest)) return false;
+  if (fs::is_regular_file(PathOf(digest), ec)) return true;
+  return remote_ && remote_->Has(digest).value_or(false);
 }
 
 Result<std::vector<std::string>> ArtifactStore::List() const {
@@ -122,7 +152,7 @@ Result<std::vector<std::string>> ArtifactStore::Verify() const {
   HONE_ASSIGN_OR_RETURN(std::vector<std::string> all, List());
   std::vector<std::string> bad;
   for (const std::string& digest : all) {
-    auto bytes = Get(digest);
+    auto bytes = GetLocal(digest);
     if (!bytes) {
       if (bytes.error().code() != ErrorCode::kCorrupt) return Fail(bytes.error());
       bad.push_back(digest);

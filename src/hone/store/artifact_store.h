@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,6 +19,17 @@ namespace hone::store {
 
 /// Whether `text` is a digest as the store names blobs: 64 lower-case hexadecimal characters.
 bool IsDigest(std::string_view text);
+
+/// Where blobs live when the folder is a local cache of another's (a hone server's): what
+/// ArtifactStore::WithRemote consults. Implementations are thread-safe.
+class BlobRemote {
+ public:
+  virtual ~BlobRemote() = default;
+  virtual Result<bool> Has(std::string_view digest) const = 0;
+  /// The blob's bytes (the caller checks them against `digest`); kNotFound when it has none.
+  virtual Result<std::string> Download(std::string_view digest) const = 0;
+  virtual Result<void> Upload(std::string_view digest, std::string_view bytes) const = 0;
+};
 
 /// Blobs under `root`, each a read-only file named by the lower-case hex SHA-256 of its bytes
 /// in two levels of folders (`ab/cd/abcd…`), as git and DVC lay out theirs. A blob is written
@@ -33,6 +45,11 @@ class ArtifactStore {
   const std::filesystem::path& root() const { return root_; }
   /// Where the blob with `digest` lives (whether or not it is there).
   std::filesystem::path PathOf(std::string_view digest) const;
+
+  /// The same folder as a cache of `remote`: Put also uploads a blob the remote lacks, Get and
+  /// Contains fall back to the remote and keep what they fetch. List, Verify and RemoveExcept
+  /// stay local.
+  ArtifactStore WithRemote(std::shared_ptr<const BlobRemote> remote) const;
 
   /// Stores `bytes`; returns their digest. A blob already present and intact is not written
   /// again; a damaged one is replaced.
@@ -71,7 +88,11 @@ class ArtifactStore {
 
  private:
   explicit ArtifactStore(std::filesystem::path root) : root_(std::move(root)) {}
+  Result<std::string> PutLocal(std::string_view bytes) const;
+  Result<core::FileBytes> GetLocal(std::string_view digest) const;
+
   std::filesystem::path root_;
+  std::shared_ptr<const BlobRemote> remote_;
 };
 
 }  // namespace hone::store

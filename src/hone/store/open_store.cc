@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "hone/store/postgres/postgres_meta_store.h"
+#include "hone/store/remote/remote_blobs.h"
 #include "hone/store/remote/remote_meta_store.h"
 #include "hone/store/sqlite/sqlite_meta_store.h"
 
@@ -84,6 +85,16 @@ Result<Store> OpenStore(const StoreOptions& options) {
   fs::path folder;  // the store folder, when there is one
   std::unique_ptr<MetaStore> meta;
   std::string location;
+  const bool server = options.store.starts_with("http://") || options.store.starts_with("https://");
+  if (server) {
+    // A hone server keeps the blobs; this machine caches them.
+    HONE_ASSIGN_OR_RETURN(meta, OpenMetaStore(options.store, options.create));
+    HONE_ASSIGN_OR_RETURN(auto remote, remote::OpenServerBlobs(options.store));
+    const fs::path cache =
+        options.artifacts.empty() ? remote::BlobCacheFolder() : fs::path(options.artifacts);
+    HONE_ASSIGN_OR_RETURN(ArtifactStore blobs, ArtifactStore::Open(cache));
+    return Store{std::move(meta), blobs.WithRemote(std::move(remote)), options.store};
+  }
   if (SchemeOf(options.store) != nullptr) {
     HONE_ASSIGN_OR_RETURN(meta, OpenMetaStore(options.store, options.create));
     location = options.store;
