@@ -204,20 +204,26 @@ Result<std::vector<AliasMove>> RemoteMetaStore::AliasHistory(std::string_view mo
 
 Result<int64_t> RemoteMetaStore::AliasChangeCounter() {
   HONE_CALL(j, "GET", "/alias-counter", Json());
-  return wire::Decoding("alias counter", [&] { return wire::GetInt(j, "counter"); });
+  HONE_ASSIGN_OR_RETURN(
+      int64_t counter, wire::Decoding("alias counter", [&] { return wire::GetInt(j, "counter"); }));
+  seen_counter_ = counter;
+  return counter;
 }
 
 Result<bool> RemoteMetaStore::WaitForAliasChange(std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
-  HONE_ASSIGN_OR_RETURN(int64_t start, AliasChangeCounter());
+  // Like a LISTEN issued when the counter was last read: a move since then counts, also one
+  // made before this wait began.
+  if (!seen_counter_) HONE_TRY(AliasChangeCounter());
+  const int64_t seen = *seen_counter_;
   while (true) {
+    HONE_ASSIGN_OR_RETURN(int64_t now, AliasChangeCounter());
+    if (now != seen) return true;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(100)));
-    HONE_ASSIGN_OR_RETURN(int64_t now, AliasChangeCounter());
-    if (now != start) return true;
   }
 }
 

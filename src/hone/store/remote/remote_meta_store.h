@@ -6,6 +6,7 @@
 #define HONE_STORE_REMOTE_REMOTE_META_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,7 +55,8 @@ class RemoteMetaStore final : public MetaStore {
   Result<std::vector<AliasMove>> AliasHistory(std::string_view model,
                                               std::string_view alias) override;
   Result<int64_t> AliasChangeCounter() override;
-  /// Polls AliasChangeCounter every 100 ms (at most `timeout`); true when it moved.
+  /// Polls AliasChangeCounter every 100 ms (at most `timeout`); true when it differs from the
+  /// value this store last read (so a move just before the wait is not missed).
   Result<bool> WaitForAliasChange(std::chrono::milliseconds timeout) override;
 
   Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) override;
@@ -117,6 +119,7 @@ class RemoteMetaStore final : public MetaStore {
   explicit RemoteMetaStore(std::unique_ptr<HttpClient> client) : client_(std::move(client)) {}
 
   std::unique_ptr<HttpClient> client_;
+  std::optional<int64_t> seen_counter_;  // AliasChangeCounter's last answer
 };
 
 }  // namespace hone::store::remote
