@@ -56,6 +56,7 @@ int RunServer(Io& io, ServerFlags f) {
   }
   o.protected_aliases = {f.protected_aliases.begin(), f.protected_aliases.end()};
   const bool tls = !o.http.tls_cert_file.empty();
+  o.insecure_listen = f.insecure_listen;
   if (auto allowed = serve::CheckListenAddress(o.http.host, tls, f.insecure_listen); !allowed) {
     return ReportError(io, "server", allowed.error(), false);
   }

@@ -184,8 +184,8 @@ Result<std::unique_ptr<TeamServer>> TeamServer::Start(TeamServerOptions options)
   HONE_ASSIGN_OR_RETURN(store::ArtifactStore artifacts,
                         store::ArtifactStore::Open(options.artifacts));
   HONE_TRY(artifacts.Claim(store_id));
-  HONE_TRY(
-      serve::CheckListenAddress(options.http.host, !options.http.tls_cert_file.empty(), false));
+  HONE_TRY(serve::CheckListenAddress(options.http.host, !options.http.tls_cert_file.empty(),
+                                     options.insecure_listen));
   auto server = std::make_unique<Server>(std::move(options), std::move(artifacts));
   HONE_TRY(server->Listen());
   return std::unique_ptr<TeamServer>(std::move(server));

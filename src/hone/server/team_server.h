@@ -25,6 +25,8 @@ struct TeamServerOptions {
   /// file; required with PostgreSQL.
   std::string artifacts;
   serve::HttpServerOptions http;
+  /// Plain HTTP on an address other than loopback (behind a proxy that ends TLS).
+  bool insecure_listen = false;
   /// Aliases only a deployer may move, and only to a blessed version.
   std::set<std::string, std::less<>> protected_aliases = {"production"};
   AuthOptions auth;
