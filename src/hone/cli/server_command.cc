@@ -6,6 +6,8 @@
 #include <fstream>
 #include <memory>
 
+#include <sys/stat.h>
+
 #include "hone/cli/commands.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
@@ -134,11 +136,11 @@ int RunToken(Io& io, CLI::App* cmd, const TokenFlags& f) {
     auto stored = (*meta)->CreateToken(minted->stored, actor);
     if (!stored) return ReportError(io, name, stored.error(), f.json);
     if (!f.out_file.empty()) {
-      if (auto w = core::WriteFileAtomic(f.out_file, minted->text + "\n"); !w) {
-        return ReportError(io, name, w.error(), f.json);
-      }
-      std::filesystem::permissions(
-          f.out_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      // Readable by its owner only from its first byte (the CLI has one thread here).
+      const mode_t old_mask = ::umask(077);
+      auto written = core::WriteFileAtomic(f.out_file, minted->text + "\n");
+      ::umask(old_mask);
+      if (!written) return ReportError(io, name, written.error(), f.json);
     }
     if (f.json) {
       nlohmann::json j = TokenJson(*stored);
