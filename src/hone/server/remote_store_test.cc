@@ -3,6 +3,8 @@
 #include <atomic>
 #include <filesystem>
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hone/server/team_server.h"
@@ -44,26 +46,49 @@ struct RemoteSqliteBackend {
     options.protected_aliases.clear();
     options.http.port = 0;
     options.http.threads = 4;
-    auto started = TeamServer::Start(options);
-    ASSERT_TRUE(started) << started.error().message();
-    server = std::move(*started);
+    // The server runs in a process of its own: the suite forks clients, and a child forked
+    // from a process whose server threads hold locks (the allocator's, the resolver's) could
+    // wait on them for ever.
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    server_pid = ::fork();
+    ASSERT_GE(server_pid, 0);
+    if (server_pid == 0) {
+      ::close(fds[0]);
+      auto started = TeamServer::Start(options);
+      const uint16_t port = started ? (*started)->port() : 0;
+      if (::write(fds[1], &port, sizeof port) != sizeof port) _exit(1);
+      ::close(fds[1]);
+      if (!started) _exit(1);
+      while (true) ::pause();  // until the parent's SIGKILL
+    }
+    ::close(fds[1]);
+    uint16_t port = 0;
+    const bool got = ::read(fds[0], &port, sizeof port) == sizeof port;
+    ::close(fds[0]);
+    ASSERT_TRUE(got && port != 0) << "the server process did not start";
+    url = "http://127.0.0.1:" + std::to_string(port);
   }
   void TearDown() {
-    if (server) server->Stop();
-    server.reset();
+    if (server_pid > 0) {
+      ::kill(server_pid, SIGKILL);
+      ::waitpid(server_pid, nullptr, 0);
+      server_pid = -1;
+    }
     fs::remove_all(dir);
   }
   std::optional<std::string> SkipReason() const { return std::nullopt; }
   Result<std::unique_ptr<store::MetaStore>> Open() {
     HONE_ASSIGN_OR_RETURN(auto s, store::remote::RemoteMetaStore::Open(
-                                      server->url(), store::remote::ClientOptions{.token = token}));
+                                      url, store::remote::ClientOptions{.token = token}));
     return std::unique_ptr<store::MetaStore>(std::move(s));
   }
   std::string RecordedActor(std::string) { return "conformance"; }
 
   fs::path dir;
   std::string token;
-  std::unique_ptr<TeamServer> server;
+  std::string url;
+  pid_t server_pid = -1;
 };
 
 }  // namespace
