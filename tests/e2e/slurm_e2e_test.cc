@@ -5,6 +5,7 @@
 // fails the run with Slurm's own words. Without a cluster the tests skip; under CI=true they
 // fail.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -76,6 +77,16 @@ json RunJson(const Workspace& w) {
   json j = json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
   return j.is_discarded() ? json::object() : j;
+}
+
+// The newest search job submitted from workspace `w`, or 0. Other tests' jobs share the cluster,
+// some at the same time, so a job is told apart by its working directory.
+long NewestJobOf(const Workspace& w) {
+  const ShellResult q = Shell(
+      "squeue --noheader --states all --name hone-search-house_prices --format '%A %Z' | awk "
+      "'$2 == \"" +
+      fs::canonical(w.dir()).string() + "\" {print $1}' | sort -n | tail -n 1");
+  return q.exit_code == 0 ? std::atol(q.out.c_str()) : 0L;
 }
 
 TEST_F(SlurmE2e, ASearchRunsAsAJobArrayAndMatchesTheLocalExecutor) {
@@ -161,12 +172,9 @@ TEST_F(SlurmE2e, TheJobsReachAPostgresStoreThroughTheirEnvironment) {
   EXPECT_EQ(j["outcome"], "promoted");
   EXPECT_EQ(j["details"]["search"]["trials"].size(), 16u);
   // The store's password is not in the job script Slurm keeps (it went through the environment).
-  ShellResult id = Shell(
-      "squeue --noheader --states all --name hone-search-house_prices --format %A | sort -n | "
-      "tail -n 1");
-  ASSERT_EQ(id.exit_code, 0) << id.out;
-  ShellResult script =
-      Shell("scontrol write batch_script " + std::to_string(std::atol(id.out.c_str())) + " -");
+  const long id = NewestJobOf(w);
+  ASSERT_GT(id, 0);
+  ShellResult script = Shell("scontrol write batch_script " + std::to_string(id) + " -");
   ASSERT_EQ(script.exit_code, 0) << script.out;
   EXPECT_THAT(script.out, HasSubstr("exec-trial"));
   const size_t at = url->find('@'), colon = url->find(':', url->find("://") + 3);
@@ -179,19 +187,11 @@ TEST_F(SlurmE2e, CtrlCCancelsTheRunsJobs) {
   w.Write("sales.csv", Sales(800));
   // One trial at a time: the array is still running when the run is interrupted.
   w.Write("hone.yaml", Spec("executor: {slurm: {max_running: 1, poll: 0.2}}\n"));
-  // Jobs of earlier tests stay listed for a while: this run's is the first one after them.
-  auto newest_job = [] {
-    ShellResult q = Shell(
-        "squeue --noheader --states all --name hone-search-house_prices --format %A | sort -n "
-        "| tail -n 1");
-    return q.exit_code == 0 ? std::atol(q.out.c_str()) : 0L;
-  };
-  const long before = newest_job();
   HoneProcess run(w, "run", {});
   std::string job;
   for (int i = 0; i < 300 && job.empty(); ++i) {
-    if (const long newest = newest_job(); newest > before) {
-      job = std::to_string(newest);
+    if (const long id = NewestJobOf(w); id > 0) {
+      job = std::to_string(id);
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
