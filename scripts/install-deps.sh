@@ -32,6 +32,7 @@ packages=(
   nginx                # the load balancer in front of serve replicas (scale-out test, bench)
   docker.io            # builds and runs the hone image (deploy/, tests/deploy/image_test.sh)
   curl python3-yaml    # the deploy checks
+  python3-requests     # the MLflow client test (tests/e2e/mlflow_client_test.py)
   gunicorn python3-flask python3-fastapi python3-uvicorn  # the serving benchmark's peers
 )
 
