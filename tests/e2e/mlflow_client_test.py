@@ -6,8 +6,9 @@ MLflow's client sends (mlflow/utils/rest_utils.py: GET requests carry their fiel
 parameters, every other method as a JSON body; a Bearer token from MLFLOW_TRACKING_TOKEN or
 HTTP basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD; the bodies are the protobuf messages of
 service.proto and model_registry.proto as JSON) for the calls behind mlflow.set_experiment,
-mlflow.start_run, log_param, log_metric, log_batch, set_tag, end_run, search_runs and
-MlflowClient's registry calls. Then it asks hone's own CLI what it recorded.
+mlflow.start_run, log_param, log_metric, log_batch, set_tag, end_run, search_runs,
+mlflow.log_input and MlflowClient's experiment, registry and alias calls. Then it asks hone's
+own CLI what it recorded.
 
 Only the standard library and `requests` (python3-requests). Run by CTest:
     mlflow_client_test.py --hone build/apps/hone/hone
@@ -64,7 +65,8 @@ class MlflowRest:
         try:
             js = json.loads(r.text)
         except ValueError as e:
-            raise AssertionError(f"{method} {endpoint}: not JSON ({r.status_code}): {r.text!r}") from e
+            raise AssertionError(
+                f"{method} {endpoint}: not JSON ({r.status_code}): {r.text!r}") from e
         if r.status_code != 200:
             if not isinstance(js, dict) or "error_code" not in js or "message" not in js:
                 raise AssertionError(f"{method} {endpoint}: not MLflow's error shape: {r.text}")
@@ -153,6 +155,49 @@ class Mlflow:
             if not token:
                 return runs
 
+    # mlflow.log_input(dataset, context="training"): one DatasetInput with its context tag.
+    def log_input(self, run_id, dataset, context):
+        return self.rest.call("POST", "runs/log-inputs", {
+            "run_id": run_id,
+            "datasets": [{"tags": [{"key": "mlflow.data.context", "value": context}],
+                          "dataset": dataset}],
+        })
+
+    def get_run(self, run_id):
+        return self.rest.call("GET", "runs/get", {"run_uuid": run_id, "run_id": run_id})["run"]
+
+    def delete_tag(self, run_id, key):
+        return self.rest.call("POST", "runs/delete-tag", {"run_id": run_id, "key": key})
+
+    def rename_experiment(self, experiment_id, new_name):
+        return self.rest.call("POST", "experiments/update",
+                              {"experiment_id": experiment_id, "new_name": new_name})
+
+    def set_experiment_tag(self, experiment_id, key, value):
+        return self.rest.call("POST", "experiments/set-experiment-tag",
+                              {"experiment_id": experiment_id, "key": key, "value": value})
+
+    def delete_experiment(self, experiment_id):
+        return self.rest.call("POST", "experiments/delete", {"experiment_id": experiment_id})
+
+    def restore_experiment(self, experiment_id):
+        return self.rest.call("POST", "experiments/restore", {"experiment_id": experiment_id})
+
+    def get_latest_versions(self, name, stages=()):
+        body = {"name": name}
+        if stages:
+            body["stages"] = list(stages)
+        return self.rest.call("POST", "registered-models/get-latest-versions",
+                              body)["model_versions"]
+
+    def get_model_version_download_uri(self, name, version):
+        return self.rest.call("GET", "model-versions/get-download-uri",
+                              {"name": name, "version": str(version)})["artifact_uri"]
+
+    def rename_registered_model(self, name, new_name):
+        return self.rest.call("POST", "registered-models/rename",
+                              {"name": name, "new_name": new_name})["registered_model"]
+
     def create_registered_model(self, name):
         return self.rest.call("POST", "registered-models/create",
                               {"name": name})["registered_model"]
@@ -227,7 +272,9 @@ class HoneServer:
             self.log.close()
 
 
-class MlflowClientTest(unittest.TestCase):
+class ServerTestCase(unittest.TestCase):
+    """A hone server of the class's own, with a token for each role."""
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="hone_mlflow_client_")
@@ -251,6 +298,8 @@ class MlflowClientTest(unittest.TestCase):
     def hone_json(self, *args):
         return json.loads(self.server.hone(*args, "--json", "--store", self.server.store))
 
+
+class MlflowClientTest(ServerTestCase):
     def test_tracking_as_the_fluent_api_sends_it(self):
         ml = self.client("ci")
         exp = ml.set_experiment("churn-py")
@@ -361,6 +410,67 @@ class MlflowClientTest(unittest.TestCase):
         self.assertIn(("ci", "register", "churn-py-model/1"), seen)
         moves = [(a, act) for a, act, s in seen if s == "churn-py-model@champion"]
         self.assertEqual(moves, [("deploy", "promote"), ("deploy", "alias-delete")])
+
+
+class MlflowLifecycleTest(ServerTestCase):
+    """The calls beyond logging: datasets, tags removed, experiments renamed, tagged, deleted and
+    restored, latest versions, download URIs and a model renamed."""
+
+    def test_datasets_experiments_and_renames(self):
+        ml, admin = self.client("ci"), self.client("root")
+        exp = ml.set_experiment("lifecycle-py")["experiment_id"]
+        run_id = ml.start_run(exp, "with-data")["info"]["run_id"]
+        # What mlflow.data.from_pandas(df, source="/data/train.csv") makes of a small frame.
+        dataset = {"name": "train", "digest": "3b5c0f1e", "source_type": "local",
+                   "source": '{"uri": "/data/train.csv"}',
+                   "schema": '{"mlflow_colspec": [{"type": "double", "name": "x"}]}',
+                   "profile": '{"num_rows": 3, "num_elements": 3}'}
+        self.assertEqual(ml.log_input(run_id, dataset, "training"), {})
+        self.assertEqual(ml.log_input(run_id, dataset, "training"), {})  # once per dataset
+        inputs = ml.get_run(run_id)["inputs"]["dataset_inputs"]
+        self.assertEqual(len(inputs), 1)
+        self.assertEqual(inputs[0]["dataset"], dataset)
+        self.assertEqual(inputs[0]["tags"], [{"key": "mlflow.data.context", "value": "training"}])
+
+        ml.set_tag(run_id, "scratch", "1")
+        self.assertEqual(ml.delete_tag(run_id, "scratch"), {})
+        tags = {t["key"] for t in ml.get_run(run_id)["data"]["tags"]}
+        self.assertNotIn("scratch", tags)
+
+        self.assertEqual(ml.rename_experiment(exp, "lifecycle-py-2"), {})
+        self.assertEqual(ml.set_experiment_tag(exp, "team", "growth"), {})
+        got = ml.set_experiment("lifecycle-py-2")
+        self.assertEqual((got["experiment_id"], got["tags"]),
+                         (exp, [{"key": "team", "value": "growth"}]))
+        with self.assertRaises(RestException) as refused:
+            ml.delete_experiment(exp)
+        self.assertEqual(refused.exception.error_code, "PERMISSION_DENIED")
+        self.assertEqual(admin.delete_experiment(exp), {})
+        with self.assertRaises(AssertionError):  # set_experiment refuses a deleted one
+            ml.set_experiment("lifecycle-py-2")
+        self.assertEqual(ml.search_runs([exp]), [])
+        self.assertEqual(admin.restore_experiment(exp), {})
+        self.assertEqual([r["info"]["run_id"] for r in ml.search_runs([exp])], [run_id])
+
+        ml.create_registered_model("lifecycle-model")
+        ml.create_model_version("lifecycle-model", f"runs:/{run_id}/model", run_id)
+        ml.create_model_version("lifecycle-model", f"runs:/{run_id}/model2", run_id)
+        latest = ml.get_latest_versions("lifecycle-model")
+        self.assertEqual([v["version"] for v in latest], ["2"])
+        self.assertEqual(ml.get_latest_versions("lifecycle-model", ["Production"]), [])
+        self.assertEqual(ml.get_model_version_download_uri("lifecycle-model", 1),
+                         f"runs:/{run_id}/model")
+        renamed = admin.rename_registered_model("lifecycle-model", "lifecycle-model-2")
+        self.assertEqual(renamed["name"], "lifecycle-model-2")
+        self.assertEqual(ml.get_model_version_download_uri("lifecycle-model-2", 2),
+                         f"runs:/{run_id}/model2")
+
+        records = self.hone_json("audit", "list")["records"]
+        seen = [(r["actor"], r["action"], r["subject"]) for r in records]
+        self.assertIn(("ci", "experiment-update", f"experiment:{exp}"), seen)
+        self.assertIn(("root", "experiment-delete", f"experiment:{exp}"), seen)
+        self.assertIn(("root", "experiment-restore", f"experiment:{exp}"), seen)
+        self.assertIn(("root", "model-rename", "lifecycle-model"), seen)
 
 
 def main():

@@ -178,6 +178,35 @@ Result<Json> Experiments(Call& c, const std::vector<std::string>& p) {
     HONE_ASSIGN_OR_RETURN(store::Experiment made, c.ctx.meta.CreateExperiment(e));
     return Json{{"experiment_id", made.id}};
   }
+  if (op == "delete" || op == "restore") {
+    HONE_TRY(
+        RequireRole(c.request.principal, store::Role::kAdmin, std::string(op) + " experiments"));
+    HONE_ASSIGN_OR_RETURN(std::string id, Str(c, "experiment_id"));
+    HONE_TRY(c.ctx.meta.SetExperimentDeleted(id, op == "delete", c.actor()));
+    return Json::object();
+  }
+  if (op == "update" || op == "set-experiment-tag") {
+    HONE_TRY(RequireRole(c.request.principal, store::Role::kTrainer, "edit experiments"));
+    HONE_ASSIGN_OR_RETURN(std::string id, Str(c, "experiment_id"));
+    HONE_ASSIGN_OR_RETURN(store::Experiment e, FindExperiment(c, id, ""));
+    if (op == "update") {
+      HONE_ASSIGN_OR_RETURN(e.name, Str(c, "new_name"));
+    } else {
+      HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+      if (key.empty())
+        return Fail(ErrorCode::kInvalidArgument, "Missing value for required parameter 'key'");
+      HONE_ASSIGN_OR_RETURN(e.tags[key], Str(c, "value"));
+    }
+    // MLflow changes only active experiments (restore one first).
+    if (e.deleted) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "The experiment " + id +
+                      " must be in the 'active' state. Current state is "
+                      "deleted.");
+    }
+    HONE_TRY(c.ctx.meta.PutExperiment(e, c.actor()));
+    return Json::object();
+  }
   HONE_TRY(RequireRole(c.request.principal, store::Role::kViewer, "read experiments"));
   if (op == "get") {
     HONE_ASSIGN_OR_RETURN(std::string id, Str(c, "experiment_id"));

@@ -125,6 +125,10 @@ TEST_F(MlflowApiTest, TrackingCallsAnswerAsMlflowDocumentsThem) { RunFixture("tr
 
 TEST_F(MlflowApiTest, RegistryCallsAnswerAsMlflowDocumentsThem) { RunFixture("registry.json"); }
 
+TEST_F(MlflowApiTest, ExperimentLifecycleAndRunCallsAnswerAsMlflowDocumentsThem) {
+  RunFixture("lifecycle.json");
+}
+
 TEST_F(MlflowApiTest, SearchPagesThroughTenThousandRunsInOrder) {
   constexpr int kRuns = 10000;
   {

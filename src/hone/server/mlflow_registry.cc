@@ -107,6 +107,45 @@ Result<Json> MoveAlias(Call& c, bool remove) {
   return Json::object();
 }
 
+// registered-models/get-latest-versions: hone has aliases, not stages, so every version's
+// stage is "None"; the latest version answers for it (and for no stages given).
+Result<Json> LatestVersions(Call& c, const std::string& name) {
+  HONE_TRY(RequireRole(c.request.principal, Role::kViewer, "read versions"));
+  std::vector<std::string> stages;
+  if (c.in.contains("stages") && c.in["stages"].is_array()) {
+    for (const Json& s : c.in["stages"]) {
+      if (!s.is_string()) {
+        return Fail(ErrorCode::kInvalidArgument, "Invalid value for parameter 'stages'");
+      }
+      stages.push_back(s.get<std::string>());
+    }
+  } else if (auto one = OptStr(c, "stages")) {
+    stages.push_back(*one);  // a GET's query parameter
+  }
+  bool none = stages.empty();
+  for (std::string stage : stages) {
+    for (char& ch : stage) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (stage == "none") {
+      none = true;
+    } else if (stage != "staging" && stage != "production" && stage != "archived") {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Invalid Model Version stage: " + stage +
+                      ". Value must be one of None, Staging, Production, Archived.");
+    }
+  }
+  HONE_ASSIGN_OR_RETURN(store::Model m, c.ctx.meta.GetModel(name));
+  Json out{{"model_versions", Json::array()}};
+  if (none && m.latest_version > 0) {
+    HONE_ASSIGN_OR_RETURN(auto latest,
+                          c.ctx.meta.ListVersions(name, {.limit = 1, .newest_first = true}));
+    for (const store::ModelVersion& v : latest) {
+      HONE_ASSIGN_OR_RETURN(Json j, VersionJson(c, v));
+      out["model_versions"].push_back(std::move(j));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Json> RegisteredModels(Call& c, const std::vector<std::string>& p) {
@@ -148,6 +187,22 @@ Result<Json> RegisteredModels(Call& c, const std::vector<std::string>& p) {
     HONE_TRY(RequireRole(who, Role::kViewer, "read models"));
     HONE_ASSIGN_OR_RETURN(store::Model m, meta.GetModel(name));
     HONE_ASSIGN_OR_RETURN(Json j, ModelJson(c, m));
+    return Json{{"registered_model", j}};
+  }
+  if (op == "get-latest-versions") return LatestVersions(c, name);
+  if (op == "rename") {
+    // The old name stops resolving, as after a delete: an admin's act.
+    HONE_TRY(RequireRole(who, Role::kAdmin, "rename models"));
+    HONE_ASSIGN_OR_RETURN(std::string to, Str(c, "new_name"));
+    HONE_ASSIGN_OR_RETURN(store::Model m, meta.GetModel(name));
+    if (!m.aliases.empty()) {
+      std::string names;
+      for (const auto& [alias, version] : m.aliases) names += (names.empty() ? "" : ", ") + alias;
+      return Fail(ErrorCode::kInvalidArgument, "model '" + name + "' still has aliases (" + names +
+                                                   "); remove them before renaming it");
+    }
+    HONE_ASSIGN_OR_RETURN(store::Model renamed, meta.RenameModel(name, to, c.actor()));
+    HONE_ASSIGN_OR_RETURN(Json j, ModelJson(c, renamed));
     return Json{{"registered_model", j}};
   }
   if (op == "delete") {
@@ -231,6 +286,20 @@ Result<Json> ModelVersions(Call& c, const std::vector<std::string>& p) {
     HONE_ASSIGN_OR_RETURN(store::ModelVersion v, meta.GetVersion(name, version));
     HONE_ASSIGN_OR_RETURN(Json j, VersionJson(c, v));
     return Json{{"model_version", j}};
+  }
+  if (op == "get-download-uri") {
+    HONE_TRY(RequireRole(who, Role::kViewer, "read versions"));
+    HONE_ASSIGN_OR_RETURN(store::ModelVersion v, meta.GetVersion(name, version));
+    HONE_ASSIGN_OR_RETURN(store::VersionDetails d, meta.GetVersionDetails(name, version));
+    if (d.source.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "version " + std::to_string(version) + " of model '" + name +
+                      "' was registered by hone as a bundle (digest " + v.bundle_digest +
+                      "), not at an MLflow artifact URI: fetch it with hone "
+                      "(GET /api/hone/v1/artifacts/" +
+                      v.bundle_digest + ")");
+    }
+    return Json{{"artifact_uri", d.source}};
   }
   if (op == "delete") {
     HONE_TRY(RequireRole(who, Role::kAdmin, "delete versions"));

@@ -32,18 +32,108 @@ Result<store::RunStatus> ParseStatus(const std::string& s) {
                                                "SCHEDULED, FINISHED, FAILED, KILLED");
 }
 
+// MLflow's size limits for a dataset's fields (mlflow/utils/validation.py).
+constexpr size_t kMaxDatasetName = 500, kMaxDatasetDigest = 36, kMaxDatasetSource = 65535,
+                 kMaxDatasetSchema = 1048575, kMaxDatasetProfile = 16384;
+
+Json InputsJson(const std::vector<store::RunInput>& inputs) {
+  Json datasets = Json::array();
+  for (const store::RunInput& in : inputs) {
+    Json d{{"name", in.name},
+           {"digest", in.digest},
+           {"source_type", in.source_type},
+           {"source", in.source}};
+    if (!in.schema.empty()) d["schema"] = in.schema;
+    if (!in.profile.empty()) d["profile"] = in.profile;
+    datasets.push_back(Json{{"tags", KeyValueArray(in.tags)}, {"dataset", d}});
+  }
+  return Json{{"dataset_inputs", datasets}};
+}
+
 Result<Json> GetRunJson(Call& c, const std::string& id) {
   HONE_ASSIGN_OR_RETURN(store::Run run, c.ctx.meta.GetRun(id));
   HONE_ASSIGN_OR_RETURN(store::MlflowRunInfo info, c.ctx.meta.GetMlflowRun(run.id));
-  return RunJson(run, info);
+  HONE_ASSIGN_OR_RETURN(std::vector<store::RunInput> inputs, c.ctx.meta.ListRunInputs(run.id));
+  Json j = RunJson(run, info);
+  j["inputs"] = InputsJson(inputs);
+  return j;
 }
 
+// Runs are created only in an active experiment, as MLflow does.
 Result<void> RequireExperiment(Call& c, const std::string& id) {
   HONE_ASSIGN_OR_RETURN(std::vector<store::Experiment> all, c.ctx.meta.ListExperiments());
   for (const store::Experiment& e : all) {
-    if (e.id == id) return {};
+    if (e.id != id) continue;
+    if (!e.deleted) return {};
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "The experiment " + id + " must be in the 'active' state. Current state is deleted.");
   }
   return Fail(ErrorCode::kNotFound, "No Experiment with id=" + id + " exists");
+}
+
+// One dataset field: a string of at most `limit` characters; `required` ones not empty.
+Result<std::string> DatasetField(const Json& d, const char* key, size_t limit, bool required,
+                                 size_t index) {
+  const std::string where = "datasets[" + std::to_string(index) + "].dataset." + key;
+  if (!d.contains(key) || d[key].is_null()) {
+    if (!required) return std::string();
+    return Fail(ErrorCode::kInvalidArgument,
+                "Missing value for required parameter '" + where + "'");
+  }
+  if (!d[key].is_string()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Invalid value for parameter '" + where + "': it must be a string");
+  }
+  std::string v = d[key].get<std::string>();
+  if (required && v.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Missing value for required parameter '" + where + "'");
+  }
+  if (v.size() > limit) {
+    return Fail(ErrorCode::kInvalidArgument, "Invalid value for parameter '" + where +
+                                                 "': it exceeds " + std::to_string(limit) +
+                                                 " characters");
+  }
+  return v;
+}
+
+// runs/log-inputs: {"run_id", "datasets": [{"tags": [{key, value}], "dataset": {"name",
+// "digest", "source_type", "source", "schema", "profile"}}], "models": […]}. Models (logged
+// models, MLflow 3) are accepted and not kept.
+Result<Json> LogInputs(Call& c, const std::string& id) {
+  std::vector<store::RunInput> inputs;
+  if (c.in.contains("datasets") && !c.in["datasets"].is_null()) {
+    if (!c.in["datasets"].is_array()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Invalid value for parameter 'datasets': expected a list");
+    }
+    size_t i = 0;
+    for (const Json& entry : c.in["datasets"]) {
+      if (!entry.is_object() || !entry.contains("dataset") || !entry["dataset"].is_object()) {
+        return Fail(ErrorCode::kInvalidArgument, "Missing value for required parameter 'datasets[" +
+                                                     std::to_string(i) + "].dataset'");
+      }
+      const Json& d = entry["dataset"];
+      store::RunInput in;
+      HONE_ASSIGN_OR_RETURN(in.name, DatasetField(d, "name", kMaxDatasetName, true, i));
+      HONE_ASSIGN_OR_RETURN(in.digest, DatasetField(d, "digest", kMaxDatasetDigest, true, i));
+      HONE_ASSIGN_OR_RETURN(in.source_type,
+                            DatasetField(d, "source_type", kMaxDatasetSource, false, i));
+      HONE_ASSIGN_OR_RETURN(in.source, DatasetField(d, "source", kMaxDatasetSource, false, i));
+      HONE_ASSIGN_OR_RETURN(in.schema, DatasetField(d, "schema", kMaxDatasetSchema, false, i));
+      HONE_ASSIGN_OR_RETURN(in.profile, DatasetField(d, "profile", kMaxDatasetProfile, false, i));
+      HONE_ASSIGN_OR_RETURN(in.tags, KeyValues(entry, "tags"));
+      inputs.push_back(std::move(in));
+      ++i;
+    }
+  }
+  if (c.in.contains("models") && !c.in["models"].is_null() && !c.in["models"].is_array()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Invalid value for parameter 'models': expected a list");
+  }
+  if (!inputs.empty()) HONE_TRY(c.ctx.meta.LogRunInputs(id, inputs));
+  return Json::object();
 }
 
 // A run id must be the whole id here (hone's own API also takes prefixes).
@@ -269,6 +359,17 @@ Result<Json> Runs(Call& c, const std::vector<std::string>& p) {
     return LogBatch(c, id);
   }
   if (op == "log-batch") return LogBatch(c, id);
+  if (op == "log-inputs") return LogInputs(c, id);
+  if (op == "delete-tag") {
+    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+    HONE_TRY(c.ctx.meta.DeleteRunTag(id, key));
+    if (key == "mlflow.runName") {  // the name is kept beside the run, too
+      HONE_ASSIGN_OR_RETURN(store::MlflowRunInfo info, c.ctx.meta.GetMlflowRun(id));
+      info.run_name.clear();
+      HONE_TRY(c.ctx.meta.PutMlflowRun(info));
+    }
+    return Json::object();
+  }
   return Fail(NoEndpoint(c));
 }
 

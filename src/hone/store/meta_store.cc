@@ -108,4 +108,40 @@ ModelVersion VersionFromRequest(const NewVersion& nv, int64_t number, std::optio
   return v;
 }
 
+// --- MLflow compatibility a store may leave out ---
+
+namespace {
+
+Error NoMlflowRecords(const MetaStore& store, std::string_view what) {
+  return Error(ErrorCode::kUnsupported, "store '" + store.Describe() + "' does not keep " +
+                                            std::string(what) +
+                                            " (MLflow's API on hone server does)");
+}
+
+}  // namespace
+
+Result<Experiment> MetaStore::PutExperiment(const Experiment&, const Actor&) {
+  return Fail(NoMlflowRecords(*this, "MLflow experiments"));
+}
+
+Result<void> MetaStore::SetExperimentDeleted(std::string_view, bool, const Actor&) {
+  return Fail(NoMlflowRecords(*this, "MLflow experiments"));
+}
+
+Result<void> MetaStore::DeleteRunTag(std::string_view, std::string_view) {
+  return Fail(NoMlflowRecords(*this, "deletions of run tags"));
+}
+
+Result<void> MetaStore::LogRunInputs(std::string_view, std::span<const RunInput>) {
+  return Fail(NoMlflowRecords(*this, "MLflow run inputs"));
+}
+
+Result<std::vector<RunInput>> MetaStore::ListRunInputs(std::string_view) {
+  return Fail(NoMlflowRecords(*this, "MLflow run inputs"));
+}
+
+Result<Model> MetaStore::RenameModel(std::string_view, std::string_view, const Actor&) {
+  return Fail(NoMlflowRecords(*this, "model renames"));
+}
+
 }  // namespace hone::store

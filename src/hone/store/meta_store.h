@@ -320,6 +320,18 @@ struct VersionDetails {
   TimeMs updated_ms = 0;  // 0: never edited
 };
 
+/// A dataset a run used, as MLflow's `runs/log-inputs` names it. A run has one input per name
+/// and digest; its schema and profile are the client's JSON texts, kept verbatim.
+struct RunInput {
+  std::string name;
+  std::string digest;
+  std::string source_type;  // "local", "s3", "hugging_face"…
+  std::string source;       // JSON text that says where the data is
+  std::string schema;
+  std::string profile;
+  std::map<std::string, std::string> tags;  // the input's own (mlflow.data.context: training)
+};
+
 /// The metadata store. Implementations are not thread-safe: one per thread (they are cheap to
 /// open), any number per process and across processes on one store. Errors: kNotFound for an
 /// unknown run, model, version or alias (naming the known ones where that helps); kConflict for
@@ -492,6 +504,34 @@ class MetaStore {
   /// record; kConflict while an alias points at it.
   virtual Result<void> DeleteVersion(std::string_view model, int64_t version,
                                      const Actor& actor) = 0;
+
+  // Not pure: a store that keeps no MLflow records of its own (the remote store, whose server
+  // answers MLflow's API itself) leaves them kUnsupported.
+  /// Renames experiment `experiment.id` and replaces its tags (its location, deletion mark and
+  /// creation time stay), appending an `experiment-update` audit record, in one transaction;
+  /// returns it as stored. kNotFound for an unknown id; kConflict when another experiment (also
+  /// "Default") has the name; kInvalidArgument for an empty name or for "0" (Default is not
+  /// stored, so it cannot change).
+  virtual Result<Experiment> PutExperiment(const Experiment& experiment, const Actor& actor);
+  /// Marks experiment `id` and every run in it deleted (or restores them all, as MLflow does),
+  /// appending an `experiment-delete` (`experiment-restore`) audit record, in one transaction.
+  /// kNotFound for an unknown id; kInvalidArgument for "0".
+  virtual Result<void> SetExperimentDeleted(std::string_view id, bool deleted, const Actor& actor);
+  /// Removes tag `key` from run `run_id`; kNotFound for an unknown run or a tag it does not have.
+  virtual Result<void> DeleteRunTag(std::string_view run_id, std::string_view key);
+  /// Records the datasets run `run_id` used, in one transaction; an input logged again (same
+  /// name and digest) replaces its details and tags. kNotFound for an unknown run;
+  /// kInvalidArgument naming the index of an input without a name or digest.
+  virtual Result<void> LogRunInputs(std::string_view run_id, std::span<const RunInput> inputs);
+  /// The inputs of run `run_id` in the order they were first logged; kNotFound for an unknown
+  /// run.
+  virtual Result<std::vector<RunInput>> ListRunInputs(std::string_view run_id);
+  /// Renames model `from` to `to` with its versions, their details and its alias history,
+  /// appending a `model-rename` audit record, in one transaction; returns the model as renamed.
+  /// kNotFound for an unknown model; kConflict when `to` exists, or while an alias points at one
+  /// of its versions (a served `model@alias` would lose its model); kInvalidArgument for a bad
+  /// name.
+  virtual Result<Model> RenameModel(std::string_view from, std::string_view to, const Actor& actor);
 };
 
 /// Whether `name` may name a model or an alias: 1–128 characters of letters, digits, '_', '-'

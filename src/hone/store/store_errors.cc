@@ -1,5 +1,7 @@
 #include "hone/store/store_errors.h"
 
+#include <charconv>
+
 namespace hone::store {
 namespace {
 
@@ -31,6 +33,23 @@ Result<void> CheckRunIdPrefix(std::string_view id_or_prefix) {
 
 Error UnknownRun(std::string_view id) {
   return Error(ErrorCode::kNotFound, "unknown run '" + std::string(id) + "'");
+}
+
+Error UnknownExperiment(std::string_view id) {
+  return Error(ErrorCode::kNotFound, "No Experiment with id=" + std::string(id) + " exists");
+}
+
+Result<int64_t> ChangeableExperimentId(std::string_view id) {
+  if (id == "0") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "experiment 0 (Default) cannot be renamed, tagged or deleted");
+  }
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  if (id.empty() || ec != std::errc() || end != id.data() + id.size() || n < 1) {
+    return Fail(UnknownExperiment(id));
+  }
+  return n;
 }
 
 Error AmbiguousRunPrefix(std::string_view prefix, const std::vector<std::string>& matches) {

@@ -23,6 +23,12 @@ Result<void> CheckRunIdPrefix(std::string_view id_or_prefix);
 Error UnknownRun(std::string_view id);
 Error AmbiguousRunPrefix(std::string_view prefix, const std::vector<std::string>& matches);
 
+/// MLflow's wording, which its clients match: "No Experiment with id=7 exists".
+Error UnknownExperiment(std::string_view id);
+/// The stored id of MLflow experiment `id` (decimal text) for a change to it: kInvalidArgument
+/// for "0" (Default is not stored, so it cannot change), kNotFound for text no experiment has.
+Result<int64_t> ChangeableExperimentId(std::string_view id);
+
 Error UnknownModel(std::string_view model, const std::vector<std::string>& known);
 Error UnknownVersion(std::string_view model, int64_t version, int64_t latest);
 Error UnknownParent(std::string_view model, int64_t parent);

@@ -114,6 +114,13 @@ class PostgresMetaStore final : public MetaStore {
   Result<VersionDetails> PutVersionDetails(const VersionDetails& details,
                                            const Actor& actor) override;
   Result<void> DeleteVersion(std::string_view model, int64_t version, const Actor& actor) override;
+  Result<Experiment> PutExperiment(const Experiment& experiment, const Actor& actor) override;
+  Result<void> SetExperimentDeleted(std::string_view id, bool deleted, const Actor& actor) override;
+  Result<void> DeleteRunTag(std::string_view run_id, std::string_view key) override;
+  Result<void> LogRunInputs(std::string_view run_id, std::span<const RunInput> inputs) override;
+  Result<std::vector<RunInput>> ListRunInputs(std::string_view run_id) override;
+  Result<Model> RenameModel(std::string_view from, std::string_view to,
+                            const Actor& actor) override;
 
  private:
   explicit PostgresMetaStore(std::unique_ptr<Connection> conn);

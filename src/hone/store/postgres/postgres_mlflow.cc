@@ -349,4 +349,193 @@ Result<void> PostgresMetaStore::DeleteVersion(std::string_view model, int64_t ve
   });
 }
 
+namespace {
+
+constexpr Statement kExperimentById{"mlflow_experiment_by_id",
+                                    "SELECT name, tags, deleted, artifact_location, created_ms "
+                                    "FROM mlflow_experiments WHERE id = $1"};
+constexpr Statement kPutExperiment{
+    "mlflow_put_experiment",
+    "UPDATE mlflow_experiments SET name = $2, tags = $3, updated_ms = $4 WHERE id = $1"};
+constexpr Statement kMarkExperiment{
+    "mlflow_mark_experiment",
+    "UPDATE mlflow_experiments SET deleted = $2, updated_ms = $3 WHERE id = $1"};
+constexpr Statement kMarkExperimentRuns{
+    "mlflow_mark_experiment_runs", "UPDATE mlflow_runs SET deleted = $2 WHERE experiment_id = $1"};
+constexpr Statement kDeleteRunTag{"mlflow_delete_run_tag",
+                                  "DELETE FROM tags WHERE run_id = $1 AND key = $2"};
+constexpr Statement kPutRunInput{
+    "mlflow_put_run_input",
+    "INSERT INTO mlflow_run_inputs (run_id, name, digest, source_type, source, data_schema, "
+    "data_profile, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, name, "
+    "digest) DO UPDATE SET source_type = excluded.source_type, source = excluded.source, "
+    "data_schema = excluded.data_schema, data_profile = excluded.data_profile, tags = "
+    "excluded.tags"};
+constexpr Statement kRunInputs{"mlflow_run_inputs",
+                               "SELECT name, digest, source_type, source, data_schema, "
+                               "data_profile, tags FROM mlflow_run_inputs WHERE run_id = $1 "
+                               "ORDER BY id"};
+constexpr Statement kModelRow{"mlflow_model_row",
+                              "SELECT created_ms, latest_version FROM models WHERE name = $1"};
+// A rename: the new rows first, then what refers to them, then the old rows, so every foreign
+// key holds at every step ($1: the old name, $2: the new).
+constexpr Statement kRenameSteps[] = {
+    {"mlflow_rename_model_row",
+     "INSERT INTO models (name, created_ms, latest_version) SELECT $2, created_ms, "
+     "latest_version FROM models WHERE name = $1"},
+    {"mlflow_rename_versions",
+     "INSERT INTO versions (model, version, bundle_digest, run_id, data_digest, code_commit, "
+     "code_dirty, config_digest, params, metrics, parent, description, created_ms, created_by) "
+     "SELECT $2, version, bundle_digest, run_id, data_digest, code_commit, code_dirty, "
+     "config_digest, params, metrics, parent, description, created_ms, created_by FROM versions "
+     "WHERE model = $1"},
+    {"mlflow_rename_version_details", "UPDATE version_details SET model = $2 WHERE model = $1"},
+    {"mlflow_rename_model_details", "UPDATE model_details SET model = $2 WHERE model = $1"},
+    {"mlflow_rename_alias_history", "UPDATE alias_history SET model = $2 WHERE model = $1"},
+    {"mlflow_rename_windows", "UPDATE monitor_windows SET model = $2 WHERE model = $1"},
+    {"mlflow_rename_predictions", "UPDATE predictions SET model = $2 WHERE model = $1"},
+};
+
+std::string ExperimentAuditJson(const std::string& name,
+                                const std::map<std::string, std::string>& tags) {
+  return Json{{"name", name}, {"tags", tags}}.dump();
+}
+
+}  // namespace
+
+Result<Experiment> PostgresMetaStore::PutExperiment(const Experiment& experiment,
+                                                    const Actor& actor) {
+  HONE_ASSIGN_OR_RETURN(int64_t id, ChangeableExperimentId(experiment.id));
+  if (experiment.name.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
+  }
+  if (experiment.name == kDefaultExperiment) {
+    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
+  }
+  return conn_->Write([&](pqxx::work& tx) -> Result<Experiment> {
+    StoreLock(tx);
+    const pqxx::result found = Exec(tx, kExperimentById, id);
+    if (found.empty()) return Fail(UnknownExperiment(experiment.id));
+    const pqxx::result taken = Exec(tx, kExperimentByName, experiment.name);
+    if (!taken.empty() && Int(taken[0][0]) != id) {
+      return Fail(ErrorCode::kConflict, "experiment '" + experiment.name + "' exists already (id " +
+                                            Text(taken[0][0]) + ")");
+    }
+    Experiment before{.id = experiment.id,
+                      .name = Text(found[0][0]),
+                      .artifact_location = Text(found[0][3]),
+                      .deleted = OptBool(found[0][2]).value_or(false),
+                      .created_ms = Int(found[0][4])};
+    HONE_ASSIGN_OR_RETURN(
+        before.tags, DecodeParams(Text(found[0][1]), "experiment " + experiment.id + "'s tags"));
+    Experiment after = before;
+    after.name = experiment.name;
+    after.tags = experiment.tags;
+    after.updated_ms = NowMs();
+    Exec(tx, kPutExperiment, id, after.name, EncodeParams(after.tags), after.updated_ms);
+    ChainAudit(tx, AuditRecord{.ts_ms = after.updated_ms,
+                               .actor = actor.name,
+                               .action = "experiment-update",
+                               .subject = "experiment:" + after.id,
+                               .before = ExperimentAuditJson(before.name, before.tags),
+                               .after = ExperimentAuditJson(after.name, after.tags)});
+    return after;
+  });
+}
+
+Result<void> PostgresMetaStore::SetExperimentDeleted(std::string_view id, bool deleted,
+                                                     const Actor& actor) {
+  HONE_ASSIGN_OR_RETURN(int64_t n, ChangeableExperimentId(id));
+  return conn_->Write([&](pqxx::work& tx) -> Result<void> {
+    StoreLock(tx);
+    const TimeMs now = NowMs();
+    if (Exec(tx, kMarkExperiment, n, deleted, now).affected_rows() == 0) {
+      return Fail(UnknownExperiment(id));
+    }
+    const auto runs = static_cast<int64_t>(
+        Exec(tx, kMarkExperimentRuns, std::to_string(n), deleted).affected_rows());
+    ChainAudit(tx, AuditRecord{.ts_ms = now,
+                               .actor = actor.name,
+                               .action = deleted ? "experiment-delete" : "experiment-restore",
+                               .subject = "experiment:" + std::to_string(n),
+                               .before = Json{{"deleted", !deleted}}.dump(),
+                               .after = Json{{"deleted", deleted}, {"runs", runs}}.dump()});
+    return {};
+  });
+}
+
+Result<void> PostgresMetaStore::DeleteRunTag(std::string_view run_id, std::string_view key) {
+  return conn_->Write([&](pqxx::work& tx) -> Result<void> {
+    HONE_TRY(RequireRun(tx, run_id));
+    if (Exec(tx, kDeleteRunTag, std::string(run_id), std::string(key)).affected_rows() == 0) {
+      return Fail(ErrorCode::kNotFound, "No tag with name: " + std::string(key) +
+                                            " in run with id " + std::string(run_id));
+    }
+    return {};
+  });
+}
+
+Result<void> PostgresMetaStore::LogRunInputs(std::string_view run_id,
+                                             std::span<const RunInput> inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].name.empty() || inputs[i].digest.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "input " + std::to_string(i) + " needs a dataset name and digest");
+    }
+  }
+  return conn_->Write([&](pqxx::work& tx) -> Result<void> {
+    HONE_TRY(RequireRun(tx, run_id));
+    for (const RunInput& in : inputs) {
+      Exec(tx, kPutRunInput, std::string(run_id), in.name, in.digest, in.source_type, in.source,
+           in.schema, in.profile, EncodeParams(in.tags));
+    }
+    return {};
+  });
+}
+
+Result<std::vector<RunInput>> PostgresMetaStore::ListRunInputs(std::string_view run_id) {
+  return conn_->Read([&](ReadTx& tx) -> Result<std::vector<RunInput>> {
+    HONE_TRY(RequireRunHere(tx, run_id));
+    std::vector<RunInput> out;
+    for (const pqxx::row& row : Exec(tx, kRunInputs, std::string(run_id))) {
+      RunInput in{
+          Text(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Text(row[4]), Text(row[5]), {}};
+      HONE_ASSIGN_OR_RETURN(in.tags, DecodeParams(Text(row[6]), "input " + in.name + "'s tags"));
+      out.push_back(std::move(in));
+    }
+    return out;
+  });
+}
+
+Result<Model> PostgresMetaStore::RenameModel(std::string_view from, std::string_view to,
+                                             const Actor& actor) {
+  HONE_TRY(CheckName("model", to));
+  return conn_->Write([&](pqxx::work& tx) -> Result<Model> {
+    StoreLock(tx);
+    const std::string old_name(from), new_name(to);
+    HONE_TRY(RequireModelHere(tx, old_name));
+    if (!Exec(tx, kModelExists, new_name).empty()) {
+      return Fail(ErrorCode::kConflict, "model '" + new_name + "' exists already");
+    }
+    std::vector<std::string> aliases;
+    for (const pqxx::row& row : Exec(tx, kModelAliases, old_name)) aliases.push_back(Text(row[0]));
+    if (!aliases.empty()) {
+      return Fail(ErrorCode::kConflict, "model '" + old_name + "' still has aliases (" +
+                                            JoinNames(aliases) +
+                                            "); remove them before renaming it");
+    }
+    const pqxx::result row = Exec(tx, kModelRow, old_name);
+    for (const Statement& step : kRenameSteps) Exec(tx, step, old_name, new_name);
+    Exec(tx, kDeleteModelVersions, old_name);
+    Exec(tx, kDeleteModel, old_name);
+    ChainAudit(tx, AuditRecord{.ts_ms = NowMs(),
+                               .actor = actor.name,
+                               .action = "model-rename",
+                               .subject = old_name,
+                               .before = Json{{"name", old_name}}.dump(),
+                               .after = Json{{"name", new_name}}.dump()});
+    return Model{.name = new_name, .created_ms = Int(row[0][0]), .latest_version = Int(row[0][1])};
+  });
+}
+
 }  // namespace hone::store::postgres

@@ -8,7 +8,7 @@ namespace hone::store::sqlite {
 namespace {
 
 // Times are milliseconds since the Unix epoch (UTC).
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: runs with their parameters, metrics, tags and artifacts; registered models, their
     // immutable versions, aliases with their history; the hash-chained audit log.
     R"sql(
@@ -195,6 +195,22 @@ CREATE TABLE version_details (
   PRIMARY KEY (model, version),
   FOREIGN KEY (model, version) REFERENCES versions (model, version)
 ) WITHOUT ROWID;
+)sql",
+    // 5: the datasets a run used, as MLflow's runs/log-inputs names them (one per name and
+    // digest; schema and profile are the client's JSON texts; tags as a JSON object).
+    R"sql(
+CREATE TABLE mlflow_run_inputs (
+  id           INTEGER PRIMARY KEY,
+  run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  digest       TEXT NOT NULL,
+  source_type  TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  data_schema  TEXT NOT NULL,
+  data_profile TEXT NOT NULL,
+  tags         TEXT NOT NULL,
+  UNIQUE (run_id, name, digest)
+);
 )sql",
 };
 

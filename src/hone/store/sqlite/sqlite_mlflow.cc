@@ -281,4 +281,181 @@ Result<void> SqliteMetaStore::DeleteVersion(std::string_view model, int64_t vers
   return tx.Commit();
 }
 
+namespace {
+
+std::string ExperimentAuditJson(const Experiment& e) {
+  return Json{{"name", e.name}, {"tags", e.tags}}.dump();
+}
+
+Result<void> CheckInputs(std::span<const RunInput> inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].name.empty() || inputs[i].digest.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "input " + std::to_string(i) + " needs a dataset name and digest");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Experiment> SqliteMetaStore::PutExperiment(const Experiment& experiment,
+                                                  const Actor& actor) {
+  HONE_ASSIGN_OR_RETURN(int64_t id, ChangeableExperimentId(experiment.id));
+  if (experiment.name.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
+  }
+  if (experiment.name == kDefaultExperiment) {
+    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
+  }
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  HONE_ASSIGN_OR_RETURN(std::vector<Experiment> all, ListExperiments());
+  const Experiment* before = nullptr;
+  for (const Experiment& e : all) {
+    if (e.id == experiment.id) before = &e;
+  }
+  if (!before) return Fail(UnknownExperiment(experiment.id));
+  for (const Experiment& e : all) {
+    if (e.name == experiment.name && e.id != experiment.id) {
+      return Fail(ErrorCode::kConflict,
+                  "experiment '" + e.name + "' exists already (id " + e.id + ")");
+    }
+  }
+  Experiment after = *before;
+  after.name = experiment.name;
+  after.tags = experiment.tags;
+  after.updated_ms = NowMs();
+  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("UPDATE mlflow_experiments SET name = ?, tags = ?, "
+                                           "updated_ms = ? WHERE id = ?"));
+  HONE_TRY(s->Bind(1, after.name)
+               .Bind(2, TagsJson(after.tags))
+               .Bind(3, after.updated_ms)
+               .Bind(4, id)
+               .Run());
+  HONE_TRY(AppendAuditRecord(actor, "experiment-update", "experiment:" + after.id,
+                             ExperimentAuditJson(*before), ExperimentAuditJson(after),
+                             after.updated_ms));
+  HONE_TRY(tx.Commit());
+  return after;
+}
+
+Result<void> SqliteMetaStore::SetExperimentDeleted(std::string_view id, bool deleted,
+                                                   const Actor& actor) {
+  HONE_ASSIGN_OR_RETURN(int64_t n, ChangeableExperimentId(id));
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  const TimeMs now = NowMs();
+  {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("UPDATE mlflow_experiments SET deleted = ?, "
+                                             "updated_ms = ? WHERE id = ?"));
+    HONE_TRY(s->Bind(1, int64_t{deleted}).Bind(2, now).Bind(3, n).Run());
+    if (db_.Changes() == 0) return Fail(UnknownExperiment(id));
+  }
+  HONE_ASSIGN_OR_RETURN(auto s,
+                        db_.Cached("UPDATE mlflow_runs SET deleted = ? WHERE experiment_id = ?"));
+  HONE_TRY(s->Bind(1, int64_t{deleted}).Bind(2, std::to_string(n)).Run());
+  const int64_t runs = db_.Changes();
+  HONE_TRY(AppendAuditRecord(actor, deleted ? "experiment-delete" : "experiment-restore",
+                             "experiment:" + std::to_string(n), Json{{"deleted", !deleted}}.dump(),
+                             Json{{"deleted", deleted}, {"runs", runs}}.dump(), now));
+  return tx.Commit();
+}
+
+Result<void> SqliteMetaStore::DeleteRunTag(std::string_view run_id, std::string_view key) {
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  HONE_TRY(RequireRun(run_id));
+  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("DELETE FROM tags WHERE run_id = ? AND key = ?"));
+  HONE_TRY(s->Bind(1, run_id).Bind(2, key).Run());
+  if (db_.Changes() == 0) {
+    return Fail(ErrorCode::kNotFound,
+                "No tag with name: " + std::string(key) + " in run with id " + std::string(run_id));
+  }
+  return tx.Commit();
+}
+
+Result<void> SqliteMetaStore::LogRunInputs(std::string_view run_id,
+                                           std::span<const RunInput> inputs) {
+  HONE_TRY(CheckInputs(inputs));
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  HONE_TRY(RequireRun(run_id));
+  HONE_ASSIGN_OR_RETURN(
+      auto s, db_.Cached("INSERT INTO mlflow_run_inputs (run_id, name, digest, source_type, "
+                         "source, data_schema, data_profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                         "ON CONFLICT (run_id, name, digest) DO UPDATE SET source_type = "
+                         "excluded.source_type, source = excluded.source, data_schema = "
+                         "excluded.data_schema, data_profile = excluded.data_profile, tags = "
+                         "excluded.tags"));
+  for (const RunInput& in : inputs) {
+    s->Bind(1, run_id).Bind(2, in.name).Bind(3, in.digest).Bind(4, in.source_type);
+    HONE_TRY(s->Bind(5, in.source)
+                 .Bind(6, in.schema)
+                 .Bind(7, in.profile)
+                 .Bind(8, TagsJson(in.tags))
+                 .Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<RunInput>> SqliteMetaStore::ListRunInputs(std::string_view run_id) {
+  HONE_TRY(RequireRun(run_id));
+  HONE_ASSIGN_OR_RETURN(
+      auto s, db_.Cached("SELECT name, digest, source_type, source, data_schema, data_profile, "
+                         "tags FROM mlflow_run_inputs WHERE run_id = ? ORDER BY id"));
+  s->Bind(1, run_id);
+  std::vector<RunInput> out;
+  while (true) {
+    HONE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    RunInput in{s->Text(0), s->Text(1), s->Text(2), s->Text(3), s->Text(4), s->Text(5), {}};
+    HONE_ASSIGN_OR_RETURN(in.tags, TagsOf(s->Text(6), "input " + in.name + "'s tags"));
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+Result<Model> SqliteMetaStore::RenameModel(std::string_view from, std::string_view to,
+                                           const Actor& actor) {
+  HONE_TRY(CheckName("model", to));
+  HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  HONE_TRY(RequireModel(from));
+  {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT 1 FROM models WHERE name = ?"));
+    HONE_ASSIGN_OR_RETURN(bool taken, s->Bind(1, to).Step());
+    if (taken) return Fail(ErrorCode::kConflict, "model '" + std::string(to) + "' exists already");
+  }
+  HONE_ASSIGN_OR_RETURN(std::vector<std::string> aliases, AliasNames(from));
+  if (!aliases.empty()) {
+    return Fail(ErrorCode::kConflict, "model '" + std::string(from) + "' still has aliases (" +
+                                          JoinNames(aliases) + "); remove them before renaming it");
+  }
+  // The new rows first, then what refers to them, then the old rows: every foreign key holds
+  // at every step.
+  for (const char* sql : {
+           "INSERT INTO models (name, created_ms, latest_version) SELECT ?2, created_ms, "
+           "latest_version FROM models WHERE name = ?1",
+           "INSERT INTO versions (model, version, bundle_digest, run_id, data_digest, code_commit, "
+           "code_dirty, config_digest, params, metrics, parent, description, created_ms, "
+           "created_by) SELECT ?2, version, bundle_digest, run_id, data_digest, code_commit, "
+           "code_dirty, config_digest, params, metrics, parent, description, created_ms, "
+           "created_by FROM versions WHERE model = ?1",
+           "UPDATE version_details SET model = ?2 WHERE model = ?1",
+           "UPDATE model_details SET model = ?2 WHERE model = ?1",
+           "UPDATE alias_history SET model = ?2 WHERE model = ?1",
+           "UPDATE monitor_windows SET model = ?2 WHERE model = ?1",
+           "UPDATE predictions SET model = ?2 WHERE model = ?1",
+       }) {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached(sql));
+    HONE_TRY(s->Bind(1, from).Bind(2, to).Run());
+  }
+  for (const char* sql :
+       {"DELETE FROM versions WHERE model = ?", "DELETE FROM models WHERE name = ?"}) {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached(sql));
+    HONE_TRY(s->Bind(1, from).Run());
+  }
+  HONE_TRY(AppendAuditRecord(actor, "model-rename", std::string(from), Json{{"name", from}}.dump(),
+                             Json{{"name", to}}.dump(), NowMs()));
+  HONE_ASSIGN_OR_RETURN(Model m, GetModel(to));
+  HONE_TRY(tx.Commit());
+  return m;
+}
+
 }  // namespace hone::store::sqlite
