@@ -319,11 +319,9 @@ Result<ApiReply> HandleMlflowApi(ApiContext& ctx, const ApiRequest& request) {
     if (p[0] == "registered-models") out = mlflow::RegisteredModels(c, p);
     if (p[0] == "model-versions") out = mlflow::ModelVersions(c, p);
   }
-  if (!out) {
-    const ErrorCode code = out.error().code();
-    if (code == ErrorCode::kIo || code == ErrorCode::kInternal) return Fail(out.error());
-    return ErrorReply(out.error());
-  }
+  // Every failure, a broken store's too (INTERNAL_ERROR, 500), in MLflow's shape: its client
+  // reads error_code to decide, and retries a 500.
+  if (!out) return ErrorReply(out.error());
   return ApiReply{200, out->dump(), "application/json"};
 }
 

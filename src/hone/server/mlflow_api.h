@@ -20,8 +20,9 @@ size_t MlflowApiPrefix(std::string_view target);
 
 /// Answers one MLflow API request (`request.path`: the segments after the prefix). Every
 /// failure is answered here in MLflow's shape, {"error_code": "RESOURCE_DOES_NOT_EXIST",
-/// "message": "…"}, with its HTTP status; the Result fails only for a broken store (kIo,
-/// kInternal), which the caller answers.
+/// "message": "…"}, with its HTTP status: a broken or corrupt store too ({"error_code":
+/// "INTERNAL_ERROR"}, 500), so the Result never fails. (A PostgreSQL store whose connection
+/// broke reconnects on its next use, so the caller may keep it.)
 Result<ApiReply> HandleMlflowApi(ApiContext& ctx, const ApiRequest& request);
 
 /// MLflow's error body for a refused authentication (401: UNAUTHENTICATED, 429:

@@ -1,9 +1,10 @@
 // MLflow's REST API through a real `hone server` on loopback: the request/response pairs of
-// testdata/mlflow/*.json (written from MLflow's REST API documentation), then run search over
-// 10,000 runs page by page.
+// testdata/mlflow/*.json (written from MLflow's REST API documentation), a store that fails
+// under the server, then run search over 10,000 runs page by page.
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
 #include "hone/store/remote/http_client.h"
+#include "hone/store/sqlite/sqlite.h"
 
 namespace hone::server {
 namespace {
@@ -127,6 +129,45 @@ TEST_F(MlflowApiTest, RegistryCallsAnswerAsMlflowDocumentsThem) { RunFixture("re
 
 TEST_F(MlflowApiTest, ExperimentLifecycleAndRunCallsAnswerAsMlflowDocumentsThem) {
   RunFixture("lifecycle.json");
+}
+
+// A store that fails under the server (a table gone, a record that does not parse) is the
+// server's fault, not the client's: MLflow's INTERNAL_ERROR with 500, which its client retries,
+// never hone's own error shape.
+TEST_F(MlflowApiTest, AFailingStoreAnswersInternalErrorInMlflowsShape) {
+  auto made = Send("POST", "experiments/create", R"({"name": "churn"})", "trainer");
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::string exp = Json::parse(made.body)["experiment_id"];
+  auto created = Send("POST", "runs/create", Json{{"experiment_id", exp}}.dump(), "trainer");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string run = Json::parse(created.body)["run"]["info"]["run_id"];
+  {
+    auto db = store::sqlite::Database::Open(db_, /*must_exist=*/true);
+    ASSERT_TRUE(db) << db.error().message();
+    ASSERT_TRUE(
+        db->Exec("DROP TABLE mlflow_run_inputs; "
+                 "UPDATE mlflow_experiments SET tags = '{not json'"));
+  }
+  for (const auto& [method, path, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", "experiments/get?experiment_id=" + exp, ""},
+           {"GET", "runs/get?run_id=" + run, ""},
+           {"POST", "runs/log-inputs",
+            Json{{"run_id", run}, {"datasets", {{{"dataset", {{"name", "d"}, {"digest", "1"}}}}}}}
+                .dump()},
+           {"POST", "runs/create", Json{{"experiment_id", exp}}.dump()},
+       }) {
+    auto r = Send(method, path, body, method == "GET" ? "viewer" : "trainer");
+    EXPECT_EQ(r.status, 500) << path << ": " << r.body;
+    const Json got = Json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(got.is_object()) << path << ": " << r.body;
+    EXPECT_EQ(got.value("error_code", ""), "INTERNAL_ERROR") << path << ": " << r.body;
+    EXPECT_FALSE(got.value("message", "").empty()) << path << ": " << r.body;
+    EXPECT_FALSE(got.contains("error")) << path << ": hone's shape: " << r.body;
+  }
+  // What the failure did not touch still answers.
+  auto search = Send("GET", "registered-models/search", "", "viewer");
+  EXPECT_EQ(search.status, 200) << search.body;
 }
 
 TEST_F(MlflowApiTest, SearchPagesThroughTenThousandRunsInOrder) {
