@@ -1,5 +1,6 @@
 #include "hone/store/postgres/connection.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,8 @@
 #include <libpq-fe.h>
 #include <pqxx/except>
 #include <pqxx/notification>
+
+#include "hone/core/file.h"
 
 namespace hone::store::postgres {
 
@@ -59,6 +62,45 @@ std::string RedactUrl(std::string_view url) {
       end = value + 3;
     }
     param = end + 1;
+  }
+  return out;
+}
+
+Result<std::string> WithPasswordFromFile(std::string_view url, const std::string& password_file) {
+  if (password_file.empty()) return std::string(url);
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(std::string(url).c_str(), &error);
+  if (options == nullptr) {
+    PQfreemem(error);
+    return std::string(url);  // Connection::Open says what is wrong with the URL
+  }
+  bool has_password = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') {
+      has_password = true;
+    }
+  }
+  PQconninfoFree(options);
+  if (has_password) return std::string(url);
+  auto text = core::ReadFile(password_file);
+  if (!text) {
+    return Fail(text.error().code(), "the store's password file: " + text.error().message());
+  }
+  const std::string password = text->substr(0, text->find_first_of("\r\n"));
+  if (password.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the store's password file '" + password_file + "' has an empty first line");
+  }
+  // A query parameter of the URL, percent-encoded. (Connection::Open takes only URLs.)
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out(url);
+  out += out.find('?') == std::string::npos ? "?password=" : "&password=";
+  for (const unsigned char c : password) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
   }
   return out;
 }

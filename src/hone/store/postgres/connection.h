@@ -26,6 +26,13 @@ namespace hone::store::postgres {
 /// `password=` query parameter, replaced by "***".
 std::string RedactUrl(std::string_view url);
 
+/// `url` with the password from `password_file` (its first line) added as libpq's `password`
+/// parameter, so that the password need not be written in a URL that command lines, job
+/// scripts and process lists show. `url` unchanged when `password_file` is empty or the URL
+/// already has a password. kIo naming the file (never its content) when it cannot be read or
+/// its first line is empty.
+Result<std::string> WithPasswordFromFile(std::string_view url, const std::string& password_file);
+
 /// "host:port/database" of a PostgreSQL URL for messages, with libpq's defaults filling what
 /// the URL leaves out; the redacted URL when libpq cannot parse it.
 std::string ServerOf(std::string_view url);

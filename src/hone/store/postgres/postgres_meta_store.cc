@@ -2,6 +2,7 @@
 // postgres_registry.cc.
 #include "hone/store/postgres/postgres_meta_store.h"
 
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -174,7 +175,10 @@ void CopyMetrics(pqxx::transaction_base& tx, std::string_view run_id,
 }  // namespace
 
 Result<std::unique_ptr<MetaStore>> PostgresMetaStore::Open(std::string_view url) {
-  HONE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(url));
+  const char* password_file = std::getenv(kStorePasswordFileVariable);
+  auto full = WithPasswordFromFile(url, password_file ? password_file : "");
+  if (!full) return Fail(full.error().WithContext(kStorePasswordFileVariable));
+  HONE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(*full));
   HONE_TRY(Migrate(*conn));
   return std::unique_ptr<MetaStore>(new PostgresMetaStore(std::move(conn)));
 }

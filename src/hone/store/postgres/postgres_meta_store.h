@@ -20,12 +20,18 @@ class Connection;
 ///
 /// Owns one connection. Not thread-safe: open one per thread, and a fork()ed child opens its
 /// own. No exception escapes: failures are Errors (kIo when the server cannot be reached).
+/// The environment variable naming a file whose first line is the store's password (for a
+/// URL without one).
+inline constexpr const char* kStorePasswordFileVariable = "HONE_STORE_PASSWORD_FILE";
+
 class PostgresMetaStore final : public MetaStore {
  public:
   /// Connects to `url` (postgresql://user:password@host:port/database or postgres://…; libpq
   /// query parameters such as ?options=-c%20search_path%3Dhone work) and applies the
   /// migrations the store lacks. kIo naming host:port/database (not the password) when it
-  /// cannot connect; kUnsupported when a newer hone wrote the store.
+  /// cannot connect; kUnsupported when a newer hone wrote the store. A URL without a password
+  /// takes it from libpq's PGPASSWORD or password file (PGPASSFILE, ~/.pgpass), or from the
+  /// first line of the file HONE_STORE_PASSWORD_FILE names.
   static Result<std::unique_ptr<MetaStore>> Open(std::string_view url);
 
   ~PostgresMetaStore() override;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
@@ -199,6 +201,64 @@ TEST_F(PostgresStoreTest, WrongPasswordIsAnIoErrorWithoutEitherPassword) {
   EXPECT_EQ(store.error().code(), ErrorCode::kIo);
   EXPECT_THAT(store.error().message(), HasSubstr("password authentication failed"));
   EXPECT_THAT(store.error().message(), Not(HasSubstr("not-the-password")));
+}
+
+TEST_F(PostgresStoreTest, APasswordFileStandsInForThePasswordInTheUrl) {
+  const std::string url = backend_.StoreUrl();
+  const size_t colon = url.find(':', url.find("://") + 3), at = url.find('@');
+  const std::string password = url.substr(colon + 1, at - colon - 1);
+  const std::string bare = url.substr(0, colon) + url.substr(at);  // user@host, no password
+  char dir_template[] = "/tmp/hone-pgpass-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  const std::string file = (dir / "password").string();
+  std::ofstream(file) << password << "\n";
+  ::setenv(kStorePasswordFileVariable, file.c_str(), 1);
+  {
+    auto store = PostgresMetaStore::Open(bare);
+    ASSERT_TRUE(store) << store.error().message();
+    EXPECT_TRUE((*store)->CreateRun(RunStart{.command = "train"}));
+    EXPECT_THAT((*store)->Describe(), Not(HasSubstr(password)));
+  }
+  // A wrong password in the file fails the login without showing either password.
+  std::ofstream(file) << "not-the-password\n";
+  auto wrong = PostgresMetaStore::Open(bare);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code(), ErrorCode::kIo);
+  EXPECT_THAT(wrong.error().message(), HasSubstr("password authentication failed"));
+  EXPECT_THAT(wrong.error().message(), Not(HasSubstr("not-the-password")));
+  // A missing file is named, with the variable that named it.
+  ::setenv(kStorePasswordFileVariable, (dir / "missing").c_str(), 1);
+  auto missing = PostgresMetaStore::Open(bare);
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.error().message(), HasSubstr("HONE_STORE_PASSWORD_FILE"));
+  EXPECT_THAT(missing.error().message(), HasSubstr((dir / "missing").string()));
+  // A URL that has its password keeps it; the file is not read.
+  EXPECT_TRUE(PostgresMetaStore::Open(url));
+  ::unsetenv(kStorePasswordFileVariable);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PostgresUrlTest, APasswordFromAFileIsAddedPercentEncoded) {
+  char dir_template[] = "/tmp/hone-pgpass-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  std::ofstream(dir / "pw") << "p@ss w&rd=1\r\nsecond line";
+  auto added = WithPasswordFromFile("postgresql://ana@db/hone?sslmode=require", dir / "pw");
+  ASSERT_TRUE(added) << added.error().message();
+  EXPECT_EQ(*added, "postgresql://ana@db/hone?sslmode=require&password=p%40ss%20w%26rd%3D1");
+  EXPECT_EQ(RedactUrl(*added), "postgresql://ana@db/hone?sslmode=require&password=***");
+  EXPECT_EQ(*WithPasswordFromFile("postgresql://ana@db/hone", dir / "pw"),
+            "postgresql://ana@db/hone?password=p%40ss%20w%26rd%3D1");
+  EXPECT_EQ(*WithPasswordFromFile("postgresql://ana:mine@db/hone", dir / "pw"),
+            "postgresql://ana:mine@db/hone");
+  EXPECT_EQ(*WithPasswordFromFile("postgresql://ana@db/hone", ""), "postgresql://ana@db/hone");
+  std::ofstream(dir / "empty") << "\n";
+  auto empty = WithPasswordFromFile("postgresql://ana@db/hone", dir / "empty");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(empty.error().message(), HasSubstr("empty first line"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(PostgresStoreTest, TablesGoToTheSearchPathSchemaAndReopeningChangesNothing) {
