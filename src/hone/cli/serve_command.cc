@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hone/cli/commands.h"
+#include "hone/cli/daemon.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
 #include "hone/core/log.h"
@@ -17,6 +18,7 @@
 #include "hone/serve/monitoring.h"
 #include "hone/serve/registry_source.h"
 #include "hone/serve/service.h"
+#include "hone/server/serve_guard.h"
 
 namespace hone::cli {
 namespace {
@@ -41,33 +43,14 @@ struct ServeFlags {
   bool insecure_listen = false;
 };
 
-// Writes the port atomically, so a script polling for the file never reads half of it.
-Result<void> WritePortFile(const std::string& path, uint16_t port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out.flush()) return Fail(ErrorCode::kIo, "cannot write --port-file " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot write --port-file " + path + ": " + ec.message());
-  return {};
-}
-
 int RunServe(Io& io, ServeFlags f) {
-  // Signals are taken by sigwait below; every thread started from here on inherits the mask,
-  // so none of them is interrupted by SIGTERM.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
+  StopSignals stop_signals;  // before any thread starts
+  std::string store_location;
   {  // Opened once here so that a wrong --store fails at once, with the usual message.
     auto store = OpenStoreFrom(f.store, /*create=*/false);
     if (!store) return ReportError(io, "serve", store.error(), false);
     core::LogInfo("hone serve: store " + store->meta->Describe());
+    store_location = store->location;
   }
   const StoreFlags store_flags = f.store;
   serve::StoreOpener open = [store_flags]() { return OpenStoreFrom(store_flags, false); };
@@ -101,6 +84,10 @@ int RunServe(Io& io, ServeFlags f) {
                             .shadow = {.queue_capacity = f.shadow_queue}},
       manager);
   service.set_monitor(&monitor);
+  if (store_location.starts_with("http://") || store_location.starts_with("https://")) {
+    // Writes are the team's data: the same tokens and roles as the hone server.
+    service.set_write_guard(server::TokenWriteGuard(store_location, store::Role::kTrainer));
+  }
   monitor.Start();
   f.http.request_timeout = std::chrono::milliseconds(f.request_timeout_ms);
   f.http.idle_timeout = std::chrono::milliseconds(f.idle_timeout_ms);
@@ -127,9 +114,7 @@ int RunServe(Io& io, ServeFlags f) {
                 (v6 ? "[" + f.http.host + "]" : f.http.host) + ":" + std::to_string(port) +
                 " (Open Inference Protocol v2 under /v2, MLflow /invocations, /metrics)");
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  core::LogInfo(std::string("hone serve: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+  core::LogInfo(std::string("hone serve: ") + stop_signals.Wait() +
                 ", draining requests in flight");
   service.set_draining(true);
   (*server)->Stop();

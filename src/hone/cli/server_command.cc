@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "hone/cli/commands.h"
+#include "hone/cli/daemon.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
 #include "hone/core/file.h"
@@ -17,6 +18,7 @@
 #include "hone/server/team_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
+#include "hone/store/postgres/postgres_meta_store.h"
 
 namespace hone::cli {
 namespace {
@@ -26,6 +28,7 @@ struct ServerFlags {
   std::vector<std::string> protected_aliases = {"production"};
   std::string port_file;
   std::string admin_token_file;
+  std::string store_password_file;
   bool insecure_listen = false;
 };
 
@@ -35,16 +38,12 @@ std::string EnvOr(const std::string& flag, const char* name) {
   return value ? value : "";
 }
 
-Result<void> WritePort(const std::string& path, uint16_t port) {
-  return core::WriteFileAtomic(path, std::to_string(port) + "\n");
-}
-
 int RunServer(Io& io, ServerFlags f) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
+  if (!f.store_password_file.empty()) {
+    // Read where the store is opened (PostgresMetaStore::Open), in every pooled connection.
+    ::setenv(store::postgres::kStorePasswordFileVariable, f.store_password_file.c_str(), 1);
+  }
 
   server::TeamServerOptions& o = f.options;
   o.store = EnvOr(o.store, "HONE_STORE");
@@ -59,9 +58,6 @@ int RunServer(Io& io, ServerFlags f) {
   o.protected_aliases = {f.protected_aliases.begin(), f.protected_aliases.end()};
   const bool tls = !o.http.tls_cert_file.empty();
   o.insecure_listen = f.insecure_listen;
-  if (auto allowed = serve::CheckListenAddress(o.http.host, tls, f.insecure_listen); !allowed) {
-    return ReportError(io, "server", allowed.error(), false);
-  }
   if (!f.admin_token_file.empty()) {
     auto text = core::ReadFile(f.admin_token_file);
     if (!text) return ReportError(io, "server", text.error(), false);
@@ -78,16 +74,14 @@ int RunServer(Io& io, ServerFlags f) {
   if (!started) return ReportError(io, "server", started.error(), false);
   const uint16_t port = (*started)->port();
   if (!f.port_file.empty()) {
-    if (auto written = WritePort(f.port_file, port); !written) {
+    if (auto written = WritePortFile(f.port_file, port); !written) {
       (*started)->Stop();
       return ReportError(io, "server", written.error(), false);
     }
   }
   core::LogInfo("hone server: listening on " + std::string(tls ? "https://" : "http://") +
                 o.http.host + ":" + std::to_string(port) + " (hone API under /api/hone/v1)");
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  core::LogInfo(std::string("hone server: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+  core::LogInfo(std::string("hone server: ") + stop_signals.Wait() +
                 ", draining requests in flight");
   (*started)->Stop();
   core::LogInfo("hone server: stopped");
@@ -221,6 +215,10 @@ Action AddServerCommand(CLI::App& app) {
                   "An alias only a deployer may move, and only to a blessed version "
                   "(repeatable)")
       ->capture_default_str();
+  cmd->add_option("--store-password-file", f->store_password_file,
+                  "A file whose first line is the PostgreSQL store's password, for a URL "
+                  "without one (default: HONE_STORE_PASSWORD_FILE; libpq's PGPASSWORD and "
+                  "PGPASSFILE work too)");
   cmd->add_option("--admin-token-file", f->admin_token_file,
                   "A file holding an admin token (made by hone token create --out) the server "
                   "accepts without it being in the store: for a first deployment");

@@ -20,6 +20,7 @@
 #define HONE_SERVE_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "hone/serve/http_server.h"
@@ -59,6 +60,13 @@ class InferenceService {
   /// The queue and worker of the shadow copies.
   const ShadowRunner& shadow() const { return shadow_; }
 
+  /// Decides whether `request` may write (POST .../feedback): returns true, or fills
+  /// `response` with the refusal (401, 403, 429 or 503, a JSON error) and returns false.
+  using WriteGuard = std::function<bool(const HttpRequest& request, HttpResponse& response)>;
+  /// Set once, before serving. Without one every write is allowed: the store is on this
+  /// machine, and whoever reaches the port may write.
+  void set_write_guard(WriteGuard guard) { write_guard_ = std::move(guard); }
+
   /// Where answered requests are counted and logged, and feedback goes (set once, before
   /// serving; without one, /feedback answers 503).
   void set_monitor(ServeMonitor* monitor) {
@@ -83,6 +91,7 @@ class InferenceService {
   mutable RequestStats unrouted_;
   ShadowRunner shadow_;
   ServeMonitor* monitor_ = nullptr;
+  WriteGuard write_guard_;
 };
 
 }  // namespace hone::serve

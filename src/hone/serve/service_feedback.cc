@@ -55,6 +55,7 @@ Result<std::vector<store::Feedback>> DecodeFeedback(std::string_view body) {
 
 void InferenceService::Feedback(const HttpRequest& request, HttpResponse& response,
                                 std::string_view model) {
+  if (write_guard_ && !write_guard_(request, response)) return;
   if (monitor_ == nullptr) {
     SetJson(response, 503, ErrorBody("feedback: this server keeps no prediction log"));
     return;

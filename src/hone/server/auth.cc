@@ -53,6 +53,28 @@ std::string TokenFromAuthorization(std::string_view header) {
   return {};
 }
 
+Authenticator::Authenticator(Lookup lookup, AuthOptions options)
+    : Authenticator(
+          VerifiedBy{[lookup = std::move(lookup)](std::string_view text) -> Result<Principal> {
+            HONE_ASSIGN_OR_RETURN(TokenParts parts, SplitToken(text));
+            auto token = lookup(parts.id);
+            if (!token) {
+              if (token.error().code() == ErrorCode::kNotFound) {
+                return Fail(ErrorCode::kNotFound, "token " + parts.id + " is not known");
+              }
+              return Fail(std::move(token.error()));
+            }
+            if (!SecretMatches(*token, parts.secret)) {
+              return Fail(ErrorCode::kPermissionDenied,
+                          "token " + parts.id + " has a wrong secret");
+            }
+            if (token->revoked_ms) {
+              return Fail(ErrorCode::kPermissionDenied, "token '" + token->name + "' is revoked");
+            }
+            return Principal{token->name, token->role};
+          }},
+          options) {}
+
 AuthResult Authenticator::Check(std::string_view authorization, std::string_view remote) {
   const auto now = Clock::now();
   {
@@ -76,24 +98,18 @@ AuthResult Authenticator::Check(std::string_view authorization, std::string_view
       return AuthResult{200, {}, it->second.principal};
     }
   }
-  auto parts = SplitToken(text);
-  if (!parts) return Refuse(remote, parts.error().message());
-  auto token = lookup_(parts->id);
-  if (!token) {
-    if (token.error().code() == ErrorCode::kNotFound) {
-      return Refuse(remote, "token " + parts->id + " is not known");
+  auto principal = verify_(text);
+  if (!principal) {
+    const ErrorCode code = principal.error().code();
+    if (code == ErrorCode::kPermissionDenied || code == ErrorCode::kNotFound) {
+      return Refuse(remote, principal.error().message());
     }
-    return AuthResult{503, "cannot check the token: " + token.error().message(), {}};
+    return AuthResult{503, "cannot check the token: " + principal.error().message(), {}};
   }
-  if (!SecretMatches(*token, parts->secret)) {
-    return Refuse(remote, "token " + parts->id + " has a wrong secret");
-  }
-  if (token->revoked_ms) return Refuse(remote, "token '" + token->name + "' is revoked");
-  Principal principal{token->name, token->role};
   std::lock_guard lock(mu_);
   if (cache_.size() > 10000) cache_.clear();
-  cache_[text] = Cached{principal, now + options_.cache_ttl};
-  return AuthResult{200, {}, std::move(principal)};
+  cache_[text] = Cached{*principal, now + options_.cache_ttl};
+  return AuthResult{200, {}, std::move(*principal)};
 }
 
 AuthResult Authenticator::Refuse(std::string_view remote, std::string message) {

@@ -43,9 +43,21 @@ struct AuthResult {
 /// Thread-safe.
 class Authenticator {
  public:
+  /// A token's record by its id (kNotFound when there is none).
   using Lookup = std::function<Result<store::ApiToken>(std::string_view id)>;
-  Authenticator(Lookup lookup, AuthOptions options = {})
-      : lookup_(std::move(lookup)), options_(options) {}
+  /// Who a whole token is. kPermissionDenied or kNotFound: the token is wrong or revoked (the
+  /// request is refused with 401 and counted against its address); any other error: it cannot
+  /// be checked now (503).
+  using Verify = std::function<Result<Principal>(std::string_view token)>;
+  struct VerifiedBy {
+    Verify verify;
+  };
+
+  /// Tokens checked against their records' salted hashes (`hone server` and its store).
+  explicit Authenticator(Lookup lookup, AuthOptions options = {});
+  /// Tokens checked by another party (`hone serve` asks the hone server that is its store).
+  explicit Authenticator(VerifiedBy verified_by, AuthOptions options = {})
+      : verify_(std::move(verified_by.verify)), options_(options) {}
 
   /// Checks the Authorization header `authorization` of a request from `remote` (an address).
   AuthResult Check(std::string_view authorization, std::string_view remote);
@@ -62,7 +74,7 @@ class Authenticator {
   AuthResult Refuse(std::string_view remote, std::string message);
   bool Throttled(std::string_view remote, Clock::time_point now);
 
-  Lookup lookup_;
+  Verify verify_;
   AuthOptions options_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Cached> cache_;  // by token text

@@ -52,12 +52,7 @@ class ServerBlobs final : public BlobRemote {
 Result<std::shared_ptr<const BlobRemote>> OpenServerBlobs(std::string_view url,
                                                           ClientOptions options) {
   HONE_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(url));
-  if (options.token.empty()) {
-    HONE_ASSIGN_OR_RETURN(options.token, TokenFromEnvironment());
-  }
-  if (options.ca_file.empty()) {
-    if (const char* ca = std::getenv("HONE_CA_FILE"); ca && *ca) options.ca_file = ca;
-  }
+  HONE_ASSIGN_OR_RETURN(options, WithEnvironment(std::move(options)));
   HONE_ASSIGN_OR_RETURN(auto client, HttpClient::Open(endpoint, std::move(options)));
   return std::shared_ptr<const BlobRemote>(std::make_shared<ServerBlobs>(std::move(client)));
 }

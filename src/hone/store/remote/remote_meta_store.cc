@@ -39,6 +39,39 @@ Result<std::string> TokenFromEnvironment() {
   return std::string();
 }
 
+Result<ClientOptions> WithEnvironment(ClientOptions options) {
+  if (options.token.empty()) {
+    HONE_ASSIGN_OR_RETURN(options.token, TokenFromEnvironment());
+  }
+  if (options.ca_file.empty()) {
+    if (const char* ca = std::getenv("HONE_CA_FILE"); ca && *ca) options.ca_file = ca;
+  }
+  return options;
+}
+
+Result<TokenOwner> AskTokenOwner(std::string_view url, std::string_view token) {
+  HONE_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(url));
+  ClientOptions options{.token = std::string(token), .timeout = std::chrono::seconds(10)};
+  HONE_ASSIGN_OR_RETURN(options, WithEnvironment(std::move(options)));
+  HONE_ASSIGN_OR_RETURN(auto client, HttpClient::Open(endpoint, std::move(options)));
+  const std::string target = std::string(kApi) + "/whoami";
+  HONE_ASSIGN_OR_RETURN(HttpResult r, client->Send("GET", target, ""));
+  const std::string request = "GET " + client->Describe() + target;
+  if (r.status == 401 || r.status == 403) {
+    return Fail(ErrorCode::kPermissionDenied,
+                wire::ErrorFromResponse(r.status, r.body, request).message());
+  }
+  if (r.status != 200) {
+    return Fail(ErrorCode::kIo, wire::ErrorFromResponse(r.status, r.body, request).message());
+  }
+  HONE_ASSIGN_OR_RETURN(Json j, wire::Parse(r.body, "the answer to " + request));
+  return wire::Decoding("whoami", [&]() -> TokenOwner {
+    auto role = ParseRole(wire::GetString(j, "role"));
+    if (!role) throw wire::WireError{role.error().message()};
+    return TokenOwner{wire::GetString(j, "name"), *role};
+  });
+}
+
 // One request to the API; the JSON it answered, or the Error the server reported.
 #define HONE_CALL(var, method, target, body) \
   HONE_ASSIGN_OR_RETURN(Json var, Call(*client_, method, std::string(kApi) + (target), (body)))
@@ -69,12 +102,7 @@ Result<std::vector<T>> DecodedArray(const Json& j, const char* key) {
 Result<std::unique_ptr<RemoteMetaStore>> RemoteMetaStore::Open(std::string_view url,
                                                                ClientOptions options) {
   HONE_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(url));
-  if (options.token.empty()) {
-    HONE_ASSIGN_OR_RETURN(options.token, TokenFromEnvironment());
-  }
-  if (options.ca_file.empty()) {
-    if (const char* ca = std::getenv("HONE_CA_FILE"); ca && *ca) options.ca_file = ca;
-  }
+  HONE_ASSIGN_OR_RETURN(options, WithEnvironment(std::move(options)));
   HONE_ASSIGN_OR_RETURN(auto client, HttpClient::Open(endpoint, std::move(options)));
   std::unique_ptr<RemoteMetaStore> store(new RemoteMetaStore(std::move(client)));
   HONE_TRY(store->WhoAmI());

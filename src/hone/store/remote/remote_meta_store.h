@@ -19,6 +19,19 @@ namespace hone::store::remote {
 /// names (its first line). Empty when neither is set; kIo when the file cannot be read.
 Result<std::string> TokenFromEnvironment();
 
+/// `options` with what the environment gives where they are empty: the token
+/// (TokenFromEnvironment) and the certificate authorities to trust (HONE_CA_FILE).
+Result<ClientOptions> WithEnvironment(ClientOptions options);
+
+/// Whom the hone server at `url` knows `token` as (GET /api/hone/v1/whoami with that token),
+/// for a model server checking its own callers' tokens. kPermissionDenied when the server
+/// refuses the token; kIo when the server cannot be asked, or asks to wait (429).
+struct TokenOwner {
+  std::string name;
+  Role role = Role::kViewer;
+};
+Result<TokenOwner> AskTokenOwner(std::string_view url, std::string_view token);
+
 /// MetaStore over HTTP. The server decides who acts: the audit log records the name of the
 /// token, not the Actor a caller passes.
 /// WaitForAliasChange polls the server's counter (a long wait would hold a server thread).
