@@ -1,12 +1,16 @@
 // The remote MetaStore passes the conformance suite every backend passes, through a real
-// `hone server` on loopback over a real SQLite store.
+// `hone server` on loopback over a real SQLite store and over a real PostgreSQL store.
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hone/core/test_postgres.h"
 #include "hone/server/team_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
@@ -21,23 +25,47 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A fresh SQLite store per test behind a server of its own; the suite talks to it with an
-/// admin token named "conformance".
-struct RemoteSqliteBackend {
+/// `text` quoted for the shell.
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// A fresh store per test behind a server of its own: an SQLite file, or (kPostgres) a schema
+/// of its own in the database of HONE_TEST_PG_URL. The suite talks to it with an admin token
+/// named "conformance".
+template <bool kPostgres>
+struct RemoteBackend {
   static constexpr bool kNotifiesAliasMoves = true;  // the client polls the counter
 
   void SetUp() {
     static std::atomic<int> counter{0};
-    dir = fs::temp_directory_path() /
-          ("hone_remote_meta_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    const std::string name =
+        "hone_remote_meta_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    dir = fs::temp_directory_path() / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
-    const std::string db = (dir / "hone.db").string();
+    TeamServerOptions options;
+    if constexpr (kPostgres) {
+      const std::optional<std::string> pg = core::testing::TestPostgresUrl();
+      if (!pg) {
+        skip_reason = core::testing::kPostgresMissing;
+        return;
+      }
+      pg_url = *pg;
+      schema = name;
+      ASSERT_EQ(Psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema), 0)
+          << "cannot make a schema in the database of HONE_TEST_PG_URL";
+      options.store = pg_url + (pg_url.find('?') == std::string::npos ? "?" : "&") +
+                      "options=-c%20search_path%3D" + schema;
+      options.artifacts = (dir / "artifacts").string();
+    } else {
+      options.store = (dir / "hone.db").string();
+    }
     auto minted = MintToken("conformance", store::Role::kAdmin);
     ASSERT_TRUE(minted);
     token = minted->text;
-    TeamServerOptions options;
-    options.store = db;
     // In memory, so the store's audit log holds only what the suite does; no protected alias,
     // so moves need no gate verdict (the rule has its own tests).
     auto admin = ExtraAdminToken("conformance", token);
@@ -75,9 +103,18 @@ struct RemoteSqliteBackend {
       ::waitpid(server_pid, nullptr, 0);
       server_pid = -1;
     }
+    if (!schema.empty()) {
+      EXPECT_EQ(Psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE"), 0);
+    }
     fs::remove_all(dir);
   }
-  std::optional<std::string> SkipReason() const { return std::nullopt; }
+  std::optional<std::string> SkipReason() const { return skip_reason; }
+  /// Runs `sql` with psql on the test database; its exit status.
+  int Psql(const std::string& sql) const {
+    return std::system(("psql -X -q -v ON_ERROR_STOP=1 -d " + ShellQuote(pg_url) + " -c " +
+                        ShellQuote("SET client_min_messages = warning; " + sql))
+                           .c_str());
+  }
   Result<std::unique_ptr<store::MetaStore>> Open() {
     HONE_ASSIGN_OR_RETURN(auto s, store::remote::RemoteMetaStore::Open(
                                       url, store::remote::ClientOptions{.token = token}));
@@ -89,7 +126,11 @@ struct RemoteSqliteBackend {
   std::string token;
   std::string url;
   pid_t server_pid = -1;
+  std::string pg_url, schema;
+  std::optional<std::string> skip_reason;
 };
+using RemoteSqliteBackend = RemoteBackend<false>;
+using RemotePostgresBackend = RemoteBackend<true>;
 
 }  // namespace
 }  // namespace hone::server
@@ -99,4 +140,11 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MetaStoreConformance, server::RemoteSqlit
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MonitorStoreConformance, server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MonitorLogConformance, server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, TokenStoreConformance, server::RemoteSqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, MetaStoreConformance, server::RemotePostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, MonitorStoreConformance,
+                               server::RemotePostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, MonitorLogConformance,
+                               server::RemotePostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, TokenStoreConformance,
+                               server::RemotePostgresBackend);
 }  // namespace hone::store::testing
