@@ -191,6 +191,11 @@ TEST(ServeE2e, HttpsWithACertificateAndPlainHttpOnlyOnLoopback) {
   EXPECT_THAT(plain.out, HasSubstr("speaks HTTPS only")) << plain.out;
   EXPECT_THAT(plain.out, HasSubstr(" 400"));
   EXPECT_THAT(serve.Log(), HasSubstr("listening on https://127.0.0.1:"));
+  // Both failed handshakes (the untrusting client's, the plain request) are counted.
+  const auto metrics = Shell("curl -sS --max-time 20 --cacert " + Quote(cert->cert_path) +
+                             " https://127.0.0.1:" + std::to_string(port) + "/metrics 2>&1");
+  EXPECT_THAT(metrics.out, ::testing::ContainsRegex("hone_http_tls_handshake_failures_total [1-9]"))
+      << metrics.out;
 
   // Refused before listening: plain HTTP off loopback, a key that is not one.
   auto open = ws.Hone({"serve", "--store", store, "--host", "0.0.0.0", "--port", "0"});

@@ -311,6 +311,10 @@ std::string InferenceService::RenderMetrics() const {
     Gauge(out, "hone_http_connections_refused_total", "counter",
           "Client connections refused for being over the connection limit.",
           static_cast<double>(http.connections_refused.load(std::memory_order_relaxed)));
+    Gauge(out, "hone_http_tls_handshake_failures_total", "counter",
+          "TLS connections closed before their handshake finished (not TLS, refused or failed "
+          "handshakes, silent clients).",
+          static_cast<double>(http.tls_handshake_failures.load(std::memory_order_relaxed)));
     Header(out, "hone_http_rejected_requests_total", "counter",
            "Requests the HTTP layer answered itself (malformed, too large, too slow), by "
            "status.");
