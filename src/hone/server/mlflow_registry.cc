@@ -146,6 +146,24 @@ Result<Json> LatestVersions(Call& c, const std::string& name) {
   return out;
 }
 
+/// Applies `update` (the description), `set-tag` or `delete-tag` to the details `d` of a model
+/// or a version.
+template <typename Details>
+Result<void> EditDetails(const Call& c, std::string_view op, Details& d) {
+  if (op == "update") {
+    if (auto desc = OptStr(c, "description")) d.description = *desc;
+  } else if (op == "set-tag") {
+    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+    HONE_ASSIGN_OR_RETURN(d.tags[key], Str(c, "value"));
+  } else if (op == "delete-tag") {
+    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
+    d.tags.erase(key);
+  } else {
+    return Fail(NoEndpoint(c));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Json> RegisteredModels(Call& c, const std::vector<std::string>& p) {
@@ -223,17 +241,7 @@ Result<Json> RegisteredModels(Call& c, const std::vector<std::string>& p) {
     return Json{{"registered_model", j}};
   }
   HONE_ASSIGN_OR_RETURN(store::ModelDetails d, meta.GetModelDetails(name));
-  if (op == "update") {
-    if (auto desc = OptStr(c, "description")) d.description = *desc;
-  } else if (op == "set-tag") {
-    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
-    HONE_ASSIGN_OR_RETURN(d.tags[key], Str(c, "value"));
-  } else if (op == "delete-tag") {
-    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
-    d.tags.erase(key);
-  } else {
-    return Fail(NoEndpoint(c));
-  }
+  HONE_TRY(EditDetails(c, op, d));
   HONE_TRY(meta.PutModelDetails(d, c.actor()));
   if (op != "update") return Json::object();
   HONE_ASSIGN_OR_RETURN(store::Model m, meta.GetModel(name));
@@ -312,17 +320,7 @@ Result<Json> ModelVersions(Call& c, const std::vector<std::string>& p) {
   }
   HONE_TRY(RequireRole(who, Role::kTrainer, "edit versions"));
   HONE_ASSIGN_OR_RETURN(store::VersionDetails d, meta.GetVersionDetails(name, version));
-  if (op == "update") {
-    if (auto desc = OptStr(c, "description")) d.description = *desc;
-  } else if (op == "set-tag") {
-    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
-    HONE_ASSIGN_OR_RETURN(d.tags[key], Str(c, "value"));
-  } else if (op == "delete-tag") {
-    HONE_ASSIGN_OR_RETURN(std::string key, Str(c, "key"));
-    d.tags.erase(key);
-  } else {
-    return Fail(NoEndpoint(c));
-  }
+  HONE_TRY(EditDetails(c, op, d));
   HONE_TRY(meta.PutVersionDetails(d, c.actor()));
   if (op != "update") return Json::object();
   HONE_ASSIGN_OR_RETURN(store::ModelVersion v, meta.GetVersion(name, version));
