@@ -52,6 +52,14 @@ Result<int64_t> ChangeableExperimentId(std::string_view id) {
   return n;
 }
 
+Result<void> CheckExperimentName(std::string_view name) {
+  if (name.empty()) return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
+  if (name == "Default") {
+    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
+  }
+  return {};
+}
+
 Error AmbiguousRunPrefix(std::string_view prefix, const std::vector<std::string>& matches) {
   return Error(ErrorCode::kInvalidArgument, "run prefix '" + std::string(prefix) +
                                                 "' matches several runs: " + JoinNames(matches));

@@ -28,6 +28,9 @@ Error UnknownExperiment(std::string_view id);
 /// The stored id of MLflow experiment `id` (decimal text) for a change to it: kInvalidArgument
 /// for "0" (Default is not stored, so it cannot change), kNotFound for text no experiment has.
 Result<int64_t> ChangeableExperimentId(std::string_view id);
+/// A name a created or renamed experiment may take: not empty (kInvalidArgument), not
+/// "Default", which experiment 0 has (kConflict).
+Result<void> CheckExperimentName(std::string_view name);
 
 Error UnknownModel(std::string_view model, const std::vector<std::string>& known);
 Error UnknownVersion(std::string_view model, int64_t version, int64_t latest);

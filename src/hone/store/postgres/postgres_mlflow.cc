@@ -120,12 +120,7 @@ Result<VersionDetails> VersionDetailsOf(Tx& tx, const ModelVersion& v) {
 }  // namespace
 
 Result<Experiment> PostgresMetaStore::CreateExperiment(const Experiment& experiment) {
-  if (experiment.name.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
-  }
-  if (experiment.name == kDefaultExperiment) {
-    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
-  }
+  HONE_TRY(CheckExperimentName(experiment.name));
   return conn_->Write([&](pqxx::work& tx) -> Result<Experiment> {
     StoreLock(tx);
     const pqxx::result taken = Exec(tx, kExperimentByName, experiment.name);
@@ -406,12 +401,7 @@ std::string ExperimentAuditJson(const std::string& name,
 Result<Experiment> PostgresMetaStore::PutExperiment(const Experiment& experiment,
                                                     const Actor& actor) {
   HONE_ASSIGN_OR_RETURN(int64_t id, ChangeableExperimentId(experiment.id));
-  if (experiment.name.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
-  }
-  if (experiment.name == kDefaultExperiment) {
-    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
-  }
+  HONE_TRY(CheckExperimentName(experiment.name));
   return conn_->Write([&](pqxx::work& tx) -> Result<Experiment> {
     StoreLock(tx);
     const pqxx::result found = Exec(tx, kExperimentById, id);

@@ -31,12 +31,7 @@ std::string DetailsAuditJson(const std::string& description,
 }  // namespace
 
 Result<Experiment> SqliteMetaStore::CreateExperiment(const Experiment& experiment) {
-  if (experiment.name.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
-  }
-  if (experiment.name == kDefaultExperiment) {
-    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
-  }
+  HONE_TRY(CheckExperimentName(experiment.name));
   HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   {
     HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT id FROM mlflow_experiments WHERE name = ?"));
@@ -302,12 +297,7 @@ Result<void> CheckInputs(std::span<const RunInput> inputs) {
 Result<Experiment> SqliteMetaStore::PutExperiment(const Experiment& experiment,
                                                   const Actor& actor) {
   HONE_ASSIGN_OR_RETURN(int64_t id, ChangeableExperimentId(experiment.id));
-  if (experiment.name.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "an experiment needs a name");
-  }
-  if (experiment.name == kDefaultExperiment) {
-    return Fail(ErrorCode::kConflict, "experiment 'Default' exists already");
-  }
+  HONE_TRY(CheckExperimentName(experiment.name));
   HONE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
   HONE_ASSIGN_OR_RETURN(std::vector<Experiment> all, ListExperiments());
   const Experiment* before = nullptr;
