@@ -2,6 +2,7 @@
 // action, the protected alias, the audit log's actors, and 16 clients at once losing nothing.
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -9,12 +10,14 @@
 #include <unistd.h>
 
 #include "hone/core/digest.h"
+#include "hone/serve/testing/http_client.h"
 #include "hone/server/team_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/artifact_store.h"
 #include "hone/store/audit.h"
 #include "hone/store/open_store.h"
 #include "hone/store/remote/remote_meta_store.h"
+#include "hone/store/remote/wire.h"
 
 namespace hone::server {
 namespace {
@@ -242,6 +245,54 @@ TEST_F(RolesTest, NoTokenOrAWrongOneCannotConnect) {
   auto revoked = RemoteMetaStore::Open(server_->url(), {.token = tokens_[0]});
   ASSERT_FALSE(revoked);
   EXPECT_THAT(revoked.error().message(), HasSubstr("revoked"));
+}
+
+// Raw requests, as any HTTP client may send them: each failure is a JSON error with the status
+// that says what went wrong.
+TEST_F(RolesTest, BadRequestsAreAnsweredWithTheirStatusAndAJsonError) {
+  serve::testing::HttpClient http(server_->port());
+  auto send = [&](std::string_view method, std::string_view target, std::string_view body,
+                  std::optional<Role> role) {
+    const std::string auth =
+        role ? "Authorization: Bearer " + tokens_[static_cast<int>(*role)] + "\r\n" : "";
+    auto r = http.Send(method, target, body, "application/json", auth);
+    EXPECT_TRUE(r) << method << " " << target << ": no answer";
+    return r.value_or(serve::testing::ClientResponse{});
+  };
+  auto expect = [](const serve::testing::ClientResponse& r, int status, std::string_view code,
+                   std::string_view words) {
+    EXPECT_EQ(r.status, status) << r.body;
+    const auto j = nlohmann::json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("error")) << r.body;
+    EXPECT_EQ(j["error"].value("code", ""), code) << r.body;
+    EXPECT_THAT(r.body, HasSubstr(words));
+  };
+  expect(send("GET", "/api/hone/v1/models", "", std::nullopt), 401, "permission_denied",
+         "needs a token");
+  expect(send("POST", "/api/hone/v1/runs", R"({"command": "train"})", Role::kViewer), 403,
+         "permission_denied", "viewer");
+  expect(send("POST", "/api/hone/v1/runs", "{not json", Role::kTrainer), 400, "invalid_argument",
+         "JSON");
+  expect(send("POST", "/api/hone/v1/runs", R"({"command": 7})", Role::kTrainer), 400,
+         "invalid_argument", "command");
+  expect(send("GET", "/api/hone/v1/runs/0123456789abcdef0123456789abcdef", "", Role::kViewer), 404,
+         "not_found", "unknown run");
+  expect(send("GET", "/api/hone/v1/no-such-thing", "", Role::kViewer), 404, "not_found",
+         "no-such-thing");
+  auto taken = MintToken("viewer-bot", Role::kViewer);  // a live token has that name
+  ASSERT_TRUE(taken);
+  expect(
+      send("POST", "/api/hone/v1/tokens", store::wire::ToJson(taken->stored).dump(), Role::kAdmin),
+      409, "conflict", "viewer-bot");
+  // A body over the server's limit is refused from its Content-Length, before it is read.
+  auto large = http.SendRaw(
+      "PUT /api/hone/v1/artifacts/" + std::string(64, 'a') +
+      " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+      tokens_[static_cast<int>(Role::kTrainer)] +
+      "\r\nContent-Type: application/octet-stream\r\nContent-Length: 4000000000\r\n\r\nxyz");
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 413) << large->body;
+  EXPECT_THAT(large->body, HasSubstr("larger than the limit"));
 }
 
 TEST_F(RolesTest, SixteenClientsLoggingAndRegisteringAtOnceLoseNothing) {
