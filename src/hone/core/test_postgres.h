@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace hone::core::testing {
 
@@ -30,6 +31,48 @@ inline std::optional<std::string> TestPostgresUrl() {
   }
   return std::nullopt;
 }
+
+/// A schema of its own in the database at `url`, made with psql when constructed and dropped
+/// with everything in it when destroyed; StoreUrl() puts it first on a store's search_path.
+class PgTestSchema {
+ public:
+  PgTestSchema(std::string url, const std::string& prefix) : url_(std::move(url)) {
+    static int counter = 0;
+    name_ = prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    ok_ = Psql("DROP SCHEMA IF EXISTS " + name_ + " CASCADE; CREATE SCHEMA " + name_) == 0;
+  }
+  ~PgTestSchema() {
+    if (ok_) Psql("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+  }
+  PgTestSchema(const PgTestSchema&) = delete;
+  PgTestSchema& operator=(const PgTestSchema&) = delete;
+
+  /// Whether the schema was made.
+  bool ok() const { return ok_; }
+  const std::string& name() const { return name_; }
+  /// The database's URL with `-c search_path=<schema>` in libpq's `options` parameter.
+  std::string StoreUrl() const {
+    return url_ + (url_.find('?') == std::string::npos ? "?" : "&") +
+           "options=-c%20search_path%3D" + name_;
+  }
+  /// Runs `sql` with psql on the database; psql's exit status.
+  int Psql(const std::string& sql) const {
+    return std::system(("psql -X -q -v ON_ERROR_STOP=1 -d " + Quote(url_) + " -c " +
+                        Quote("SET client_min_messages = warning; " + sql))
+                           .c_str());
+  }
+
+ private:
+  static std::string Quote(const std::string& text) {
+    std::string out = "'";
+    for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+
+  std::string url_;
+  std::string name_;
+  bool ok_ = false;
+};
 
 }  // namespace hone::core::testing
 

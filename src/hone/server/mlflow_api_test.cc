@@ -1,8 +1,11 @@
 // MLflow's REST API through a real `hone server` on loopback: the request/response pairs of
-// testdata/mlflow/*.json (written from MLflow's REST API documentation), a store that fails
-// under the server, then run search over 10,000 runs page by page.
+// testdata/mlflow/*.json (written from MLflow's REST API documentation) on SQLite and
+// PostgreSQL, a store that fails under the server, then run search over 10,000 runs page by
+// page.
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -10,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "hone/core/test_postgres.h"
 #include "hone/server/team_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
@@ -25,11 +29,18 @@ using Json = nlohmann::json;
 class MlflowApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    MakeDir();
+    db_ = (dir_ / "hone.db").string();
+    Start(db_, "");
+  }
+  void MakeDir() {
     dir_ = fs::temp_directory_path() / ("hone_mlflow_api_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    db_ = (dir_ / "hone.db").string();
-    auto meta = store::OpenMetaStore(db_, /*create=*/true);
+  }
+  /// A server on `store` (and `artifacts`, when not beside the store), with a token per role.
+  void Start(const std::string& store, const std::string& artifacts) {
+    auto meta = store::OpenMetaStore(store, /*create=*/true);
     ASSERT_TRUE(meta) << meta.error().message();
     for (store::Role role : {store::Role::kViewer, store::Role::kTrainer, store::Role::kDeployer,
                              store::Role::kAdmin}) {
@@ -39,7 +50,8 @@ class MlflowApiTest : public ::testing::Test {
       tokens_[store::RoleName(role)] = minted->text;
     }
     TeamServerOptions options;
-    options.store = db_;
+    options.store = store;
+    options.artifacts = artifacts;
     options.http.port = 0;
     options.http.threads = 2;
     auto started = TeamServer::Start(options);
@@ -123,13 +135,45 @@ class MlflowApiTest : public ::testing::Test {
   std::unique_ptr<TeamServer> server_;
 };
 
-TEST_F(MlflowApiTest, TrackingCallsAnswerAsMlflowDocumentsThem) { RunFixture("tracking.json"); }
+/// The recorded pairs on each kind of store the server keeps: an SQLite file, and a PostgreSQL
+/// schema of its own in the database of HONE_TEST_PG_URL.
+class MlflowApiOnStoresTest : public MlflowApiTest,
+                              public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      MlflowApiTest::SetUp();
+      return;
+    }
+    const std::optional<std::string> url = core::testing::TestPostgresUrl();
+    if (!url) GTEST_SKIP() << core::testing::kPostgresMissing;
+    schema_ = std::make_unique<core::testing::PgTestSchema>(*url, "hone_mlflow_api");
+    ASSERT_TRUE(schema_->ok()) << "cannot make a schema in the database of HONE_TEST_PG_URL";
+    MakeDir();
+    Start(schema_->StoreUrl(), (dir_ / "artifacts").string());
+  }
+  void TearDown() override {
+    MlflowApiTest::TearDown();
+    server_.reset();
+    schema_.reset();
+  }
 
-TEST_F(MlflowApiTest, RegistryCallsAnswerAsMlflowDocumentsThem) { RunFixture("registry.json"); }
+  std::unique_ptr<core::testing::PgTestSchema> schema_;
+};
 
-TEST_F(MlflowApiTest, ExperimentLifecycleAndRunCallsAnswerAsMlflowDocumentsThem) {
+TEST_P(MlflowApiOnStoresTest, TrackingCallsAnswerAsMlflowDocumentsThem) {
+  RunFixture("tracking.json");
+}
+
+TEST_P(MlflowApiOnStoresTest, RegistryCallsAnswerAsMlflowDocumentsThem) {
+  RunFixture("registry.json");
+}
+
+TEST_P(MlflowApiOnStoresTest, ExperimentLifecycleAndRunCallsAnswerAsMlflowDocumentsThem) {
   RunFixture("lifecycle.json");
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, MlflowApiOnStoresTest, ::testing::Values("sqlite", "postgres"));
 
 // A store that fails under the server (a table gone, a record that does not parse) is the
 // server's fault, not the client's: MLflow's INTERNAL_ERROR with 500, which its client retries,

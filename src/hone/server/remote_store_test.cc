@@ -25,13 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// `text` quoted for the shell.
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 /// A fresh store per test behind a server of its own: an SQLite file, or (kPostgres) a schema
 /// of its own in the database of HONE_TEST_PG_URL. The suite talks to it with an admin token
 /// named "conformance".
@@ -53,12 +46,9 @@ struct RemoteBackend {
         skip_reason = core::testing::kPostgresMissing;
         return;
       }
-      pg_url = *pg;
-      schema = name;
-      ASSERT_EQ(Psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema), 0)
-          << "cannot make a schema in the database of HONE_TEST_PG_URL";
-      options.store = pg_url + (pg_url.find('?') == std::string::npos ? "?" : "&") +
-                      "options=-c%20search_path%3D" + schema;
+      schema = std::make_unique<core::testing::PgTestSchema>(*pg, "hone_remote_meta");
+      ASSERT_TRUE(schema->ok()) << "cannot make a schema in the database of HONE_TEST_PG_URL";
+      options.store = schema->StoreUrl();
       options.artifacts = (dir / "artifacts").string();
     } else {
       options.store = (dir / "hone.db").string();
@@ -103,18 +93,10 @@ struct RemoteBackend {
       ::waitpid(server_pid, nullptr, 0);
       server_pid = -1;
     }
-    if (!schema.empty()) {
-      EXPECT_EQ(Psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE"), 0);
-    }
+    schema.reset();
     fs::remove_all(dir);
   }
   std::optional<std::string> SkipReason() const { return skip_reason; }
-  /// Runs `sql` with psql on the test database; its exit status.
-  int Psql(const std::string& sql) const {
-    return std::system(("psql -X -q -v ON_ERROR_STOP=1 -d " + ShellQuote(pg_url) + " -c " +
-                        ShellQuote("SET client_min_messages = warning; " + sql))
-                           .c_str());
-  }
   Result<std::unique_ptr<store::MetaStore>> Open() {
     HONE_ASSIGN_OR_RETURN(auto s, store::remote::RemoteMetaStore::Open(
                                       url, store::remote::ClientOptions{.token = token}));
@@ -126,7 +108,7 @@ struct RemoteBackend {
   std::string token;
   std::string url;
   pid_t server_pid = -1;
-  std::string pg_url, schema;
+  std::unique_ptr<core::testing::PgTestSchema> schema;
   std::optional<std::string> skip_reason;
 };
 using RemoteSqliteBackend = RemoteBackend<false>;
