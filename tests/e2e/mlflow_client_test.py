@@ -218,14 +218,36 @@ class Mlflow:
         return self.rest.call("DELETE", "registered-models/alias", {"name": name, "alias": alias})
 
 
+# Where the server keeps its store: "sqlite" (a file in the test's folder) or "postgres" (a
+# schema of its own in the database of HONE_TEST_PG_URL).
+STORE_KIND = "sqlite"
+
+
+def psql(url, sql):
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c",
+                    "SET client_min_messages = warning; " + sql], check=True, timeout=60)
+
+
 class HoneServer:
-    """`hone server` on 127.0.0.1 with a free port, over an SQLite store in `workdir`."""
+    """`hone server` on 127.0.0.1 with a free port, over an SQLite store in `workdir` or a
+    PostgreSQL schema of its own."""
 
     def __init__(self, workdir):
         self.workdir = workdir
-        self.store = os.path.join(workdir, "hone.db")
         self.proc = None
         self.url = None
+        self.pg_url = None
+        self.schema = None
+        if STORE_KIND == "postgres":
+            self.pg_url = os.environ["HONE_TEST_PG_URL"]
+            self.schema = f"hone_mlflow_client_{os.getpid()}_{os.path.basename(workdir)}".lower()
+            self.schema = "".join(c if c.isalnum() else "_" for c in self.schema)
+            psql(self.pg_url, f"DROP SCHEMA IF EXISTS {self.schema} CASCADE; "
+                              f"CREATE SCHEMA {self.schema}")
+            self.store = (self.pg_url + ("&" if "?" in self.pg_url else "?") +
+                          "options=-c%20search_path%3D" + self.schema)
+        else:
+            self.store = os.path.join(workdir, "hone.db")
 
     def hone(self, *args):
         r = subprocess.run([HONE, *args], capture_output=True, text=True, timeout=120)
@@ -245,7 +267,8 @@ class HoneServer:
         self.log = open(os.path.join(self.workdir, "server.log"), "w", encoding="utf-8")
         self.proc = subprocess.Popen(
             [HONE, "server", "--store", self.store, "--host", "127.0.0.1", "--port", "0",
-             "--port-file", port_file, "--threads", "2"],
+             "--port-file", port_file, "--threads", "2",
+             "--artifacts", os.path.join(self.workdir, "artifacts")],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -270,6 +293,8 @@ class HoneServer:
                 self.proc.wait()
         if self.proc:
             self.log.close()
+        if self.schema:
+            psql(self.pg_url, f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
 
 
 class ServerTestCase(unittest.TestCase):
@@ -296,7 +321,9 @@ class ServerTestCase(unittest.TestCase):
         return Mlflow(MlflowRest(self.server.url, token=self.tokens[name]))  # MLFLOW_TRACKING_TOKEN
 
     def hone_json(self, *args):
-        return json.loads(self.server.hone(*args, "--json", "--store", self.server.store))
+        return json.loads(self.server.hone(*args, "--json", "--store", self.server.store,
+                                           "--artifacts",
+                                           os.path.join(self.server.workdir, "artifacts")))
 
 
 class MlflowClientTest(ServerTestCase):
@@ -474,13 +501,22 @@ class MlflowLifecycleTest(ServerTestCase):
 
 
 def main():
-    global HONE
+    global HONE, STORE_KIND
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hone", default=HONE, help="the hone binary (default: $HONE_BINARY)")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite",
+                        help="the server's store (postgres: a schema in HONE_TEST_PG_URL's "
+                             "database)")
     args, rest = parser.parse_known_args()
     if not args.hone or not os.access(args.hone, os.X_OK):
         sys.exit(f"mlflow_client_test: no hone binary at '{args.hone}' (--hone or HONE_BINARY)")
     HONE = args.hone
+    STORE_KIND = args.store
+    if STORE_KIND == "postgres" and not os.environ.get("HONE_TEST_PG_URL"):
+        if os.environ.get("CI") == "true":
+            sys.exit("mlflow_client_test: CI=true but HONE_TEST_PG_URL is not set")
+        print("mlflow_client_test: skipped: HONE_TEST_PG_URL is not set (scripts/pg.sh)")
+        sys.exit(77)
     unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
 
 
