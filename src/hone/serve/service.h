@@ -9,6 +9,7 @@
 //   POST /invocations (MLflow; the model is the only one served, else ?model=NAME or the
 //        x-hone-model header) and /models/{m}/invocations
 //   GET  /ping | /health | /version (MLflow)
+//   POST /v2/models/{m}/feedback (ground truth; set_write_guard decides who may send it)
 //   GET  /metrics (Prometheus text format 0.0.4)
 // Errors are {"error": "..."}: 404 unknown path, model or version; 400 bad request; 405 wrong
 // method; 415 unsupported content type; 503 while no version is ready or while draining.
