@@ -2,9 +2,11 @@
 # Builds hone's libFuzzer targets with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
 # build/fuzz (or $HONE_FUZZ_BUILD), and runs each from its seed corpus for a bounded time: the
 # CSV reader (csv: hone_csv_fuzz), model bundles (bundle: hone_bundle_fuzz, seeded with freshly
-# trained bundles) and the requests of `hone serve` (serve: hone_serve_fuzz, HTTP requests and
-# OIP / MLflow bodies). Fails on the first crash, sanitizer report, leak or hang; the input is
-# left in <build>/artifacts/ and the fuzzer's log in <build>/<target>.log.
+# trained bundles), the requests of `hone serve` (serve: hone_serve_fuzz, HTTP requests and
+# OIP / MLflow bodies) and the requests of `hone server` (server: hone_server_fuzz, sessions of
+# hone API and MLflow API requests answered in process on an SQLite store, seeded with
+# src/hone/server/testdata/mlflow/*.json). Fails on the first crash, sanitizer report, leak or
+# hang; the input is left in <build>/artifacts/ and the fuzzer's log in <build>/<target>.log.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET...]]   default 60 and every target; 0 runs each
 #                                                      seed once and stops
@@ -14,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(csv bundle serve); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(csv bundle serve server); fi
 build="${HONE_FUZZ_BUILD:-build/fuzz}"
 corpus="$build/corpus"
 artifacts="$build/artifacts"
@@ -28,9 +30,10 @@ build_targets=()
 if wants csv; then build_targets+=(hone_csv_fuzz); fi
 if wants bundle; then build_targets+=(hone_bundle_fuzz hone_bundle_fuzz_corpus); fi
 if wants serve; then build_targets+=(hone_serve_fuzz); fi
+if wants server; then build_targets+=(hone_server_fuzz); fi
 cmake --build "$build" --target "${build_targets[@]}"
 
-mkdir -p "$corpus/csv" "$corpus/bundle" "$corpus/serve" "$artifacts"
+mkdir -p "$corpus/csv" "$corpus/bundle" "$corpus/serve" "$corpus/server" "$artifacts"
 # CSV seeds. The first byte picks the fuzzer's options (see csv_fuzz.cc): chunk size, and with
 # 0x80 a schema that forces column types.
 printf '\001price,size,city\n1.5,2,"a,b"\n,NA,"say ""hi"""\n3,4e2,x\n' >"$corpus/csv/quoted"
@@ -72,6 +75,57 @@ printf 'POST /invocations HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"instances":' 
 printf 'POST /v2/models/m/infer HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"inp\r\nzz\r\n' \
   >"$corpus/serve/bad_chunk_http"
 printf 'GET / HTTP/1.1\r\nHost\r\n\r\n' >"$corpus/serve/bad_header_http"
+# Server seeds (the format is server_fuzz.cc's: "METHOD TARGET\nBODY", requests joined by the
+# byte 0x1e; ${run} and ${exp} name a run and an experiment the fuzzer's store holds): every
+# recorded MLflow request alone, each recorded sequence as sessions, and hone API sessions.
+/usr/bin/python3 - "$corpus/server" src/hone/server/testdata/mlflow/*.json <<'PY'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+def request(method, target, body=""):
+    return f"{method} {target}\n{body if isinstance(body, str) else json.dumps(body)}"
+def session(name, *requests):
+    (out / name).write_text("\x1e".join(request(*r) for r in requests))
+for name in sys.argv[2:]:
+    steps = [("%s" % s["method"], "/api/2.0/mlflow/" + s["path"], s.get("body", ""))
+             for s in json.load(open(name))["steps"]]
+    stem = pathlib.Path(name).stem
+    for i, step in enumerate(steps):
+        session(f"{stem}_{i:02d}", step)
+    for k in range(0, len(steps), 8):
+        session(f"{stem}_session_{k:02d}", *steps[k:k + 8])
+m = "/api/2.0/mlflow/"
+session("mlflow_search", ("POST", m + "runs/search", {
+    "experiment_ids": ["${exp}"], "max_results": 100, "run_view_type": "ALL",
+    "filter": "metrics.rmse < 0.5 AND params.model = 'x' AND tags.`team` LIKE 'a%' AND "
+              "attributes.run_id IN ('${run}', 'b') AND run_name ILIKE '_AS%'",
+    "order_by": ["metrics.rmse ASC", "params.model DESC", "attributes.end_time"]}))
+session("mlflow_search_get", ("GET", "/ajax-api/2.0/mlflow/runs/search?filter=attributes.status"
+                              "%3D%27RUNNING%27&order_by=start_time&page_token=1"))
+h = "/api/hone/v1/"
+session("hone_runs",
+        ("POST", h + "runs", {"command": "train", "start_ms": 1700000000000, "user": "ada"}),
+        ("POST", h + "runs/${run}/metrics",
+         {"metrics": [{"key": "rmse", "value": 0.3, "step": 1, "timestamp_ms": 1}]}),
+        ("POST", h + "runs/${run}/params", {"params": {"lr": "0.1"}}),
+        ("POST", h + "runs/${run}/tags", {"tags": {"team": "b"}}),
+        ("POST", h + "runs/${run}/end", {"status": "finished", "end_ms": 1700000000500}),
+        ("GET", h + "runs?limit=5&offset=0&tag_key=team&tag_value=b"),
+        ("GET", h + "runs/${run}"))
+session("hone_models",
+        ("POST", h + "models/m/aliases/canary", {"to": 1, "action": "promote"}),
+        ("GET", h + "models/m/aliases/canary/history"),
+        ("GET", h + "models/m%2Fx/versions?limit=2&newest_first=true"),
+        ("GET", h + "audit?after_seq=0&limit=3"),
+        ("POST", h + "leases", {"name": "m", "holder": "w", "ttl_ms": 1000}),
+        ("DELETE", h + "leases?name=m&holder=w"))
+session("hone_monitor",
+        ("POST", h + "monitor/windows", {"model": "m", "version": 1, "start_ms": 0, "end_ms": 10}),
+        ("GET", h + "monitor/windows?model=m&since_ms=0&limit=2"),
+        ("GET", h + "predictions/count?model=m"),
+        ("POST", h + "feedback?model=m", {"feedback": [{"request_id": "r", "label": "1"}]}))
+session("bad_escapes", ("GET", h + "runs/%zz?x=%4"), ("GET", m + "runs/get?run_id=%"),
+        ("PUT", h + "artifacts/00?x=+%20", "bytes"))
+PY
 
 # fuzz NAME BINARY: runs one target on its corpus; prints libFuzzer's summary, or the report.
 fuzz() {
@@ -93,3 +147,4 @@ fuzz() {
 if wants csv; then fuzz csv "$build/src/hone/core/hone_csv_fuzz"; fi
 if wants bundle; then fuzz bundle "$build/src/hone/learn/hone_bundle_fuzz"; fi
 if wants serve; then fuzz serve "$build/src/hone/serve/hone_serve_fuzz"; fi
+if wants server; then fuzz server "$build/src/hone/server/hone_server_fuzz"; fi

@@ -63,7 +63,7 @@ class Server final : public TeamServer {
     return {};
   }
 
-  uint16_t port() const override { return http_->port(); }
+  uint16_t port() const override { return http_ ? http_->port() : 0; }
   std::string url() const override {
     const bool tls = !options_.http.tls_cert_file.empty();
     return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
@@ -73,27 +73,7 @@ class Server final : public TeamServer {
   }
   ~Server() override { Stop(); }
 
- private:
-  Result<store::ApiToken> LookupToken(std::string_view id) {
-    for (const store::ApiToken& t : options_.extra_tokens) {
-      if (t.id == id) return t;
-    }
-    HONE_ASSIGN_OR_RETURN(auto meta, pool_.Take());
-    auto token = meta->GetToken(id);
-    pool_.Give(std::move(meta), token || token.error().code() == ErrorCode::kNotFound);
-    return token;
-  }
-
-  static void Answer(serve::HttpResponse& rs, int status, std::string body) {
-    rs.status = status;
-    rs.content_type = "application/json";
-    rs.body = std::move(body);
-  }
-  static void AnswerError(serve::HttpResponse& rs, const Error& e) {
-    Answer(rs, store::wire::HttpStatusOf(e.code()), store::wire::ErrorBody(e));
-  }
-
-  void Handle(const serve::HttpRequest& rq, serve::HttpResponse& rs) {
+  void Handle(const serve::HttpRequest& rq, serve::HttpResponse& rs) override {
     std::string_view target = rq.target;
     if (target == "/health" || target == "/health/ready") {
       Answer(rs, 200, R"({"status":"ok"})");
@@ -140,6 +120,26 @@ class Server final : public TeamServer {
     rs.body = std::move(reply->body);
   }
 
+ private:
+  Result<store::ApiToken> LookupToken(std::string_view id) {
+    for (const store::ApiToken& t : options_.extra_tokens) {
+      if (t.id == id) return t;
+    }
+    HONE_ASSIGN_OR_RETURN(auto meta, pool_.Take());
+    auto token = meta->GetToken(id);
+    pool_.Give(std::move(meta), token || token.error().code() == ErrorCode::kNotFound);
+    return token;
+  }
+
+  static void Answer(serve::HttpResponse& rs, int status, std::string body) {
+    rs.status = status;
+    rs.content_type = "application/json";
+    rs.body = std::move(body);
+  }
+  static void AnswerError(serve::HttpResponse& rs, const Error& e) {
+    Answer(rs, store::wire::HttpStatusOf(e.code()), store::wire::ErrorBody(e));
+  }
+
   TeamServerOptions options_;
   store::ArtifactStore artifacts_;
   StorePool pool_;
@@ -159,7 +159,9 @@ Result<store::ApiToken> ExtraAdminToken(std::string_view name, std::string_view 
   return t;
 }
 
-Result<std::unique_ptr<TeamServer>> TeamServer::Start(TeamServerOptions options) {
+namespace {
+
+Result<std::unique_ptr<TeamServer>> Make(TeamServerOptions options, bool listen) {
   if (options.store.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "hone server needs --store (a file or postgresql://)");
   }
@@ -184,11 +186,23 @@ Result<std::unique_ptr<TeamServer>> TeamServer::Start(TeamServerOptions options)
   HONE_ASSIGN_OR_RETURN(store::ArtifactStore artifacts,
                         store::ArtifactStore::Open(options.artifacts));
   HONE_TRY(artifacts.Claim(store_id));
-  HONE_TRY(serve::CheckListenAddress(options.http.host, !options.http.tls_cert_file.empty(),
-                                     options.insecure_listen));
+  if (listen) {
+    HONE_TRY(serve::CheckListenAddress(options.http.host, !options.http.tls_cert_file.empty(),
+                                       options.insecure_listen));
+  }
   auto server = std::make_unique<Server>(std::move(options), std::move(artifacts));
-  HONE_TRY(server->Listen());
+  if (listen) HONE_TRY(server->Listen());
   return std::unique_ptr<TeamServer>(std::move(server));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TeamServer>> TeamServer::Start(TeamServerOptions options) {
+  return Make(std::move(options), /*listen=*/true);
+}
+
+Result<std::unique_ptr<TeamServer>> TeamServer::Open(TeamServerOptions options) {
+  return Make(std::move(options), /*listen=*/false);
 }
 
 }  // namespace hone::server

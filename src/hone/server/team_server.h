@@ -45,7 +45,12 @@ class TeamServer {
  public:
   /// Opens the store (applying migrations), binds and starts serving.
   static Result<std::unique_ptr<TeamServer>> Start(TeamServerOptions options);
+  /// Opens the store as Start does but listens nowhere: requests reach it only through
+  /// Handle, in the caller's process (the fuzz target). port() is then 0.
+  static Result<std::unique_ptr<TeamServer>> Open(TeamServerOptions options);
   virtual ~TeamServer() = default;
+  /// Answers one request as the HTTP server hands it over: authentication, routing, the API.
+  virtual void Handle(const serve::HttpRequest& request, serve::HttpResponse& response) = 0;
   virtual uint16_t port() const = 0;
   /// "http://127.0.0.1:PORT" (https when TLS is on), for clients in tests.
   virtual std::string url() const = 0;
