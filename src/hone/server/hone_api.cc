@@ -122,8 +122,12 @@ Result<ApiReply> Runs(ApiContext& ctx, const ApiRequest& r) {
                             return std::pair(wire::GetString(body, "status"),
                                              wire::GetInt(body, "end_ms"));
                           }));
-    HONE_ASSIGN_OR_RETURN(store::RunStatus status, store::ParseRunStatus(fields.first));
-    HONE_TRY(meta.EndRun(id, status, fields.second));
+    // ParseRunStatus calls an unknown name corrupt (it reads stored rows); here a client sent it.
+    auto status = store::ParseRunStatus(fields.first);
+    if (!status) {
+      return Fail(ErrorCode::kInvalidArgument, "request body: " + status.error().message());
+    }
+    HONE_TRY(meta.EndRun(id, *status, fields.second));
   } else if (what == "params") {
     HONE_ASSIGN_OR_RETURN(auto params, wire::Decoding("request body", [&] {
                             return wire::GetStringMap(body, "params");

@@ -16,6 +16,49 @@ namespace {
 
 constexpr std::string_view kHoneApi = "/api/hone/v1/";
 
+/// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+/// U+10FFFF). Answers and error messages echo names taken from the URL, and JSON holds only
+/// UTF-8: a URL that is not is refused before anything echoes it.
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t n = 0;
+    char32_t cp = 0, min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + n >= text.size()) return false;  // cut short
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+bool IsUtf8(const ApiRequest& request) {
+  for (const std::string& segment : request.path) {
+    if (!IsUtf8(segment)) return false;
+  }
+  for (const auto& [key, value] : request.query) {
+    if (!IsUtf8(key) || !IsUtf8(value)) return false;
+  }
+  return true;
+}
+
 /// Open MetaStores, one lent to each request being answered (a MetaStore is not thread-safe).
 class StorePool {
  public:
@@ -79,6 +122,10 @@ class Server final : public TeamServer {
       Answer(rs, 200, R"({"status":"ok"})");
       return;
     }
+    if (!IsUtf8(target)) {
+      AnswerError(rs, Error(ErrorCode::kInvalidArgument, "the request's URL is not UTF-8"));
+      return;
+    }
     const size_t mlflow = MlflowApiPrefix(target);  // MLflow's REST API: docs/mlflow-api.md
     if (!target.starts_with(kHoneApi) && mlflow == 0) {
       AnswerError(rs,
@@ -99,6 +146,11 @@ class Server final : public TeamServer {
                                  request.query);
         !split) {
       AnswerError(rs, split.error());
+      return;
+    }
+    if (!IsUtf8(request)) {
+      AnswerError(
+          rs, Error(ErrorCode::kInvalidArgument, "the request's URL is not UTF-8 once %-decoded"));
       return;
     }
     auto meta = pool_.Take();
