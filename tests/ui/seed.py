@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Seeds a running `hone server` with what the dashboard's tests look at.
+
+  seed.py --url http://127.0.0.1:PORT --token-file admin.tok --hone BIN --work DIR
+
+- house_prices: two `hone run`s of examples/house_prices (gate verdicts, blessed), v1 then v2
+  promoted to production, so that a rollback has somewhere to go;
+- churn: two versions from `hone train --register` (no gate verdict, so not blessed: the
+  protected production alias refuses them to a deployer), v1 forced to production by the admin;
+- three MLflow runs in experiment "0" with a loss logged over 20 steps, for compare's charts;
+- monitoring windows of house_prices v2 (production) and v1 (canary share) over the last 30
+  minutes, as `hone serve` writes them;
+- a deployer token, written to DIR/deployer.tok.
+Prints a JSON summary on stdout.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+import requests
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--token-file", required=True)
+    ap.add_argument("--hone", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    work = pathlib.Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    admin = pathlib.Path(a.token_file).read_text().strip()
+    env = dict(os.environ, HONE_TOKEN=admin, HONE_STORE=a.url)
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {admin}"
+
+    def hone(*args, cwd=None):
+        r = subprocess.run([a.hone, *args], cwd=cwd, env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.stderr.write(f"hone {' '.join(args)} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
+            raise SystemExit(2)
+        return r.stdout
+
+    def api(method, path, body=None, ok=(200, 201)):
+        r = s.request(method, a.url + path, json=body)
+        if r.status_code not in ok:
+            raise SystemExit(f"{method} {path}: HTTP {r.status_code} {r.text}")
+        return r.json()
+
+    hone("token", "create", "--store", a.url, "--name", "release", "--role", "deployer",
+         "--out", str(work / "deployer.tok"))
+
+    # house_prices: the pipeline twice, the second with other parameters.
+    hp = work / "house_prices"
+    if hp.exists():
+        shutil.rmtree(hp)
+    shutil.copytree(REPO / "examples" / "house_prices", hp)
+    hone("run", "--store", a.url, cwd=hp)
+    spec = (hp / "hone.yaml").read_text().replace("n_estimators: 300", "n_estimators: 320")
+    (hp / "hone.yaml").write_text(spec)
+    hone("run", "--store", a.url, cwd=hp)
+    model = api("GET", "/api/hone/v1/models/house_prices")
+    if model["aliases"].get("production") != 2:
+        hone("promote", "house_prices", "2", "--store", a.url)
+
+    # churn: trained and registered without a pipeline, so without a gate verdict.
+    churn = str(REPO / "examples" / "churn" / "churn.csv")
+    for trees in ("50", "80"):
+        hone("train", "--data", churn, "--target", "churned", "--register", "churn",
+             "--param", f"n_estimators={trees}", "--store", a.url, "--out", str(work / "churn.hone"))
+    api("POST", "/api/hone/v1/models/churn/aliases/production",
+        {"to": 1, "expect": None, "action": "promote", "force": True})
+
+    # MLflow runs with a metric over steps.
+    now = int(time.time() * 1000)
+    for i, lr in enumerate(("0.3", "0.1", "0.03")):
+        run = api("POST", "/api/2.0/mlflow/runs/create",
+                  {"experiment_id": "0", "run_name": f"sweep-lr-{lr}", "start_time": now - 60000 + i,
+                   "tags": [{"key": "registered_model", "value": "sweep"}]})["run"]
+        rid = run["info"]["run_id"]
+        metrics = []
+        for step in range(20):
+            loss = 1.0 / (1 + float(lr) * 10 * step) + 0.02 * i
+            metrics.append({"key": "loss", "value": loss, "timestamp": now, "step": step})
+            metrics.append({"key": "val_auc", "value": 0.7 + 0.2 * (1 - loss), "timestamp": now, "step": step})
+        api("POST", "/api/2.0/mlflow/runs/log-batch",
+            {"run_id": rid, "metrics": metrics,
+             "params": [{"key": "learning_rate", "value": lr}, {"key": "max_depth", "value": "6"},
+                        {"key": "batch_size", "value": str(64 * (i + 1))}]})
+        api("POST", "/api/2.0/mlflow/runs/update",
+            {"run_id": rid, "status": "FINISHED", "end_time": now - 30000 + i * 1000})
+
+    # Monitoring windows: one a minute for 30 minutes, production v2 and a canary v1.
+    bounds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05]
+    windows = []
+    for minute in range(30, 0, -1):
+        start = now - minute * 60000
+        for version, alias, rps, slow in ((2, "production", 40, 0), (1, "canary", 10, 2)):
+            n = rps * 60 + (minute % 7) * 20
+            errors = (minute % 5) * (2 if alias == "canary" else 1)
+            counts = [0] * (len(bounds) + 1)
+            counts[1 + slow] = n * 6 // 10
+            counts[2 + slow] = n * 3 // 10
+            counts[4 + slow] = n - counts[1 + slow] - counts[2 + slow]
+            summary = {"traffic": {"rows": n, "columns": [], "prediction": None},
+                       "latency": {"bounds": bounds, "counts": counts},
+                       "statuses": {"200": n - errors, "500": errors}, "alias": alias}
+            windows.append({"model": "house_prices", "version": version, "start_ms": start,
+                            "end_ms": start + 60000, "server": "seed:8080", "requests": n,
+                            "errors": errors, "rows": n, "summary": json.dumps(summary)})
+    api("POST", "/api/hone/v1/monitor/windows", {"windows": windows})
+    api("POST", "/api/hone/v1/models/house_prices/aliases/canary",
+        {"to": 1, "expect": None, "action": "canary", "weight": 0.2})
+
+    json.dump({"models": [m["name"] for m in api("GET", "/api/hone/v1/models")["models"]],
+               "deployer_token": str(work / "deployer.tok")}, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

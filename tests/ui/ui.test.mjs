@@ -1,0 +1,176 @@
+// End-to-end tests of the dashboard: Debian's Chromium, driven by playwright-core, against a
+// real hone server with a seeded store (scripts/ui-test.sh starts both and seeds it).
+//   UI_URL               the dashboard, e.g. http://127.0.0.1:PORT/ui/
+//   ADMIN_TOKEN_FILE     an admin token;  DEPLOYER_TOKEN_FILE  a deployer token
+//   SCREENSHOT_DIR       where ui-*.png go (docs/images)
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+const url = process.env.UI_URL;
+const adminToken = readFileSync(process.env.ADMIN_TOKEN_FILE, 'utf8').trim();
+const deployerToken = readFileSync(process.env.DEPLOYER_TOKEN_FILE, 'utf8').trim();
+const shots = process.env.SCREENSHOT_DIR;
+mkdirSync(shots, { recursive: true });
+
+let browser, page;
+const pageErrors = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'], // launch() makes a fresh profile
+  });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  // Nothing may come from anywhere but the server under test.
+  await context.route('**/*', (route) =>
+    route.request().url().startsWith(new URL(url).origin) ? route.continue() : route.abort());
+  page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function shot(name) {
+  await page.waitForTimeout(300); // let charts draw
+  await page.screenshot({ path: join(shots, `ui-${name}.png`), fullPage: true });
+}
+
+async function signIn(token) {
+  await page.getByTestId('token-input').fill(token);
+  await page.getByTestId('token-submit').click();
+  await page.getByTestId('identity').waitFor();
+}
+
+async function go(hash) {
+  await page.goto(`${url}#${hash}`);
+}
+
+test('a token is asked for once, and the identity shown', async () => {
+  await go('/runs');
+  await page.getByTestId('token-prompt').waitFor();
+  await signIn(adminToken);
+  assert.match(await page.getByTestId('identity').textContent(), /root\s*admin/);
+});
+
+test('runs: a table sorted and filtered by the server', async () => {
+  await go('/runs');
+  await page.getByTestId('run-row').first().waitFor();
+  assert.ok((await page.getByTestId('run-row').count()) >= 7);
+  // The pipeline's runs show their data digest and code commit from hone's run record.
+  await page.locator('[data-testid=run-row] td.mono').first().waitFor();
+  await shot('runs');
+  await page.getByTestId('filter-model').fill('sweep');
+  await page.getByTestId('filter-apply').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 3);
+  await page.getByTestId('sort-attributes.run_name').click();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid=run-row] td:nth-child(2)')?.textContent === 'sweep-lr-0.03');
+});
+
+test('compare: parameters and metrics side by side, metrics over steps', async () => {
+  for (const box of await page.locator('[data-testid=run-row] input[type=checkbox]').all()) await box.check();
+  await page.getByTestId('compare').click();
+  await page.getByTestId('compare-params').waitFor();
+  const lr = page.locator('[data-testid=compare-params] tr[data-key=learning_rate]');
+  assert.equal(await lr.getAttribute('class'), 'differs');
+  assert.deepEqual((await lr.locator('td.num').allTextContents()).sort(), ['0.03', '0.1', '0.3']);
+  await page.getByTestId('chart-loss').locator('canvas').waitFor();
+  await page.getByTestId('chart-val_auc').locator('canvas').waitFor();
+  await shot('compare');
+});
+
+test('models: versions, gate verdicts, aliases and their history', async () => {
+  await go('/models');
+  await page.locator('[data-testid=models-table] tr[data-model=house_prices]').waitFor();
+  await page.locator('[data-testid=models-table] tr[data-model=churn]').waitFor();
+  await shot('models');
+  await go('/models/house_prices');
+  assert.equal(await page.getByTestId('alias-production').textContent(), 'v2');
+  await page.locator('tr[data-version="2"] [data-testid=verdict]').filter({ hasText: 'blessed' }).waitFor();
+  await page.getByTestId('alias-timeline').waitFor();
+});
+
+test('roll back and promote, each after a confirmation', async () => {
+  await page.getByTestId('rollback-production').click();
+  const dialog = page.getByTestId('confirm-dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /goes back from v2/);
+  await page.getByTestId('confirm-cancel').click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('alias-production').textContent(), 'v2'); // cancel: nothing moved
+
+  await page.getByTestId('rollback-production').click();
+  await page.getByTestId('confirm-ok').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=alias-production]')?.textContent === 'v1');
+  await page.locator('[data-testid=alias-moves] tr[data-action=rollback]').waitFor();
+
+  await page.locator('tr[data-version="2"] [data-testid=promote]').click();
+  assert.match(await page.getByTestId('confirm-dialog').textContent(), /moves from v1 to v2/);
+  await page.getByTestId('confirm-ok').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=alias-production]')?.textContent === 'v2');
+  await shot('model');
+});
+
+test('a version: lineage and gate checks; a diff of two versions', async () => {
+  await go('/models/house_prices/versions/2');
+  await page.getByTestId('lineage').waitFor();
+  await page.getByTestId('checks').waitFor();
+  await page.getByTestId('release').nth(1).waitFor(); // registered-to-production, rolled back, promoted
+  await shot('version');
+  await go('/models/house_prices');
+  await page.locator('tr[data-version="1"] input[type=checkbox]').check();
+  await page.locator('tr[data-version="2"] input[type=checkbox]').check();
+  await page.getByTestId('diff').click();
+  await page.getByTestId('diff-params').waitFor();
+  assert.equal(await page.locator('[data-testid=diff-params] tr[data-key=n_estimators]').getAttribute('class'), 'differs');
+  await shot('diff');
+});
+
+test('a deployer: the protected alias refuses an unblessed version, verbatim; a canary stops', async () => {
+  await page.getByTestId('sign-out').click();
+  await signIn(deployerToken);
+  assert.match(await page.getByTestId('identity').textContent(), /release\s*deployer/);
+  await go('/models/churn');
+  await page.locator('tr[data-version="2"] [data-testid=promote]').click();
+  await page.getByTestId('confirm-ok').click();
+  const error = page.getByTestId('confirm-dialog').getByTestId('error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /Not allowed: alias 'production' is protected: churn\/2 has no blessed gate verdict/);
+  await shot('refused');
+  await page.getByTestId('confirm-cancel').click();
+  assert.equal(await page.getByTestId('alias-production').textContent(), 'v1');
+
+  await go('/models/house_prices');
+  await page.getByTestId('canary-stop').click();
+  await page.getByTestId('confirm-ok').click();
+  await page.locator('[data-alias=canary].card').waitFor({ state: 'detached' });
+});
+
+test('live: traffic per version, canary and production side by side', async () => {
+  await go('/live?model=house_prices');
+  await page.locator('[data-testid=live-versions] tr[data-version="2"]').waitFor();
+  await page.locator('[data-testid=live-versions] tr[data-version="1"]').waitFor();
+  await page.getByTestId('live-requestss').locator('canvas').waitFor();
+  await page.getByTestId('live-p99').locator('canvas').waitFor();
+  await page.locator('[data-testid=drift], [data-testid=drift-unavailable]').first().waitFor();
+  await shot('live');
+});
+
+test('decisions: the audit log with the evidence of each change', async () => {
+  await go('/decisions');
+  await page.getByTestId('audit-row').first().waitFor();
+  await page.getByTestId('audit-filter').fill('rollback');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.dataset.action.includes('rollback')));
+  await page.locator('[data-testid=audit-row] button').first().click();
+  assert.match(await page.getByTestId('evidence-after').textContent(), /"version": 1/);
+  await shot('decisions');
+  assert.deepEqual(pageErrors, []);
+});
