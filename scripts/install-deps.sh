@@ -36,6 +36,10 @@ packages=(
   gunicorn python3-flask python3-fastapi python3-uvicorn  # the serving benchmark's peers
 )
 
+# the web dashboard (web/, scripts/ui-test.sh): Node.js and npm (skipped where a NodeSource nodejs
+# already bundles npm) and Debian's Chromium, which playwright-core drives
+packages+=(nodejs chromium); command -v npm >/dev/null || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
