@@ -136,11 +136,12 @@ Result<Json> LogInputs(Call& c, const std::string& id) {
   return Json::object();
 }
 
-// A run id must be the whole id here (hone's own API also takes prefixes).
+// A run id must be the whole id here (hone's own API also takes prefixes). GetMlflowRun looks
+// the id up exactly and reads no metrics: GetRun would read the run's whole history on every
+// logging call.
 Result<std::string> ExactRun(Call& c) {
   HONE_ASSIGN_OR_RETURN(std::string id, RunIdOf(c));
-  HONE_ASSIGN_OR_RETURN(store::Run run, c.ctx.meta.GetRun(id));
-  if (run.id != id) return Fail(ErrorCode::kNotFound, "Run with id=" + id + " not found");
+  HONE_TRY(c.ctx.meta.GetMlflowRun(id));
   return id;
 }
 
