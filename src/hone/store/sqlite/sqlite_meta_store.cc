@@ -3,6 +3,7 @@
 #include "hone/store/sqlite/sqlite_meta_store.h"
 
 #include <tuple>
+#include <unordered_map>
 
 #include "hone/store/sqlite/schema.h"
 #include "hone/store/store_errors.h"
@@ -233,19 +234,37 @@ Result<Run> SqliteMetaStore::GetRun(std::string_view id_or_prefix) {
   return std::move(matches[0]);
 }
 
+// The ids of the runs a RunQuery selects (?1 model, ?2 limit, ?3 offset, ?4 tag key, ?5 tag
+// value), as ListRuns's own query selects them: the detail queries select from it, so that a
+// listing costs five queries however many runs it holds, not four more per run.
+#define HONE_LISTED_IDS                                                                       \
+  "(SELECT id FROM runs WHERE (?1 IS NULL OR id IN (SELECT run_id FROM versions WHERE model " \
+  "= ?1)) AND (?4 IS NULL OR id IN (SELECT run_id FROM tags WHERE key = ?4 AND value = ?5)) " \
+  "ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3)"
+
 Result<std::vector<Run>> SqliteMetaStore::ListRuns(const RunQuery& query) {
+  std::optional<std::string> tag_key, tag_value;
+  if (query.tag) std::tie(tag_key, tag_value) = *query.tag;
+  auto bind = [&](Statement& s) {
+    s.Bind(1, query.model).Bind(2, static_cast<int64_t>(query.limit));
+    s.Bind(3, static_cast<int64_t>(query.offset)).Bind(4, tag_key).Bind(5, tag_value);
+  };
+  // One read transaction: the five queries see the same runs, whatever is written meanwhile.
+  HONE_TRY(db_.Exec("BEGIN"));
+  struct EndRead {
+    Database& db;
+    ~EndRead() { (void)db.Exec("COMMIT"); }
+  } end_read{db_};
   std::vector<Run> runs;
+  std::unordered_map<std::string, Run*> by_id;
   {
     HONE_ASSIGN_OR_RETURN(
-        auto s, db_.Cached("SELECT " HONE_RUN_COLUMNS " FROM runs WHERE (?1 IS NULL OR id IN "
-                           "(SELECT run_id FROM versions WHERE model = ?1)) AND (?4 IS NULL OR id "
-                           "IN (SELECT run_id FROM tags WHERE key = ?4 AND value = ?5)) "
-                           "ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3"));
-    s->Bind(1, query.model).Bind(2, static_cast<int64_t>(query.limit));
-    s->Bind(3, static_cast<int64_t>(query.offset));
-    std::optional<std::string> tag_key, tag_value;
-    if (query.tag) std::tie(tag_key, tag_value) = *query.tag;
-    s->Bind(4, tag_key).Bind(5, tag_value);
+        auto s, db_.Cached("SELECT " HONE_RUN_COLUMNS
+                           " FROM runs WHERE (?1 IS NULL OR id IN (SELECT run_id FROM versions "
+                           "WHERE model = ?1)) AND (?4 IS NULL OR id IN (SELECT run_id FROM tags "
+                           "WHERE key = ?4 AND value = ?5)) ORDER BY start_ms DESC, id LIMIT ?2 "
+                           "OFFSET ?3"));
+    bind(*s);
     while (true) {
       HONE_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
@@ -253,10 +272,70 @@ Result<std::vector<Run>> SqliteMetaStore::ListRuns(const RunQuery& query) {
       runs.push_back(std::move(run));
     }
   }
-  for (Run& run : runs) HONE_TRY(FillRunDetails(run, /*all_metrics=*/false));
+  if (runs.empty()) return runs;
+  by_id.reserve(runs.size());
+  for (Run& run : runs) by_id.emplace(run.id, &run);
+  // The run a detail row belongs to: always one of the listing's, the transaction holding the
+  // selection still; a stray row would be skipped.
+  Run stray;
+  auto owner = [&](const Statement& s) -> Run& {
+    auto it = by_id.find(s.Text(0));
+    return it == by_id.end() ? stray : *it->second;
+  };
+  {
+    HONE_ASSIGN_OR_RETURN(
+        auto s,
+        db_.Cached("SELECT run_id, key, value FROM params WHERE run_id IN " HONE_LISTED_IDS));
+    bind(*s);
+    while (true) {
+      HONE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      owner(*s).params.emplace(s->Text(1), s->Text(2));
+    }
+  }
+  {
+    HONE_ASSIGN_OR_RETURN(
+        auto s, db_.Cached("SELECT run_id, key, value FROM tags WHERE run_id IN " HONE_LISTED_IDS));
+    bind(*s);
+    while (true) {
+      HONE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      owner(*s).tags.emplace(s->Text(1), s->Text(2));
+    }
+  }
+  {
+    // The latest value of a key: highest step, then latest time, then the last one logged;
+    // ordered by key within a run, as FillRunDetails orders them. One index probe per (run,
+    // key) rather than a window over every value logged: a run's history may hold millions.
+    HONE_ASSIGN_OR_RETURN(
+        auto s,
+        db_.Cached("SELECT m.run_id, m.key, m.value, m.step, m.ts_ms FROM (SELECT DISTINCT run_id, "
+                   "key FROM metrics WHERE run_id IN " HONE_LISTED_IDS
+                   ") AS k JOIN metrics AS m ON m.rowid = (SELECT rowid FROM metrics WHERE "
+                   "run_id = k.run_id AND key = k.key ORDER BY step DESC, ts_ms DESC, rowid DESC "
+                   "LIMIT 1) ORDER BY m.run_id, m.key"));
+    bind(*s);
+    while (true) {
+      HONE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      owner(*s).metrics.push_back(Metric{s->Text(1), s->Real(2), s->Int(3), s->Int(4)});
+    }
+  }
+  {
+    HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT run_id, name, digest, bytes FROM "
+                                             "run_artifacts WHERE run_id IN " HONE_LISTED_IDS
+                                             " ORDER BY run_id, name"));
+    bind(*s);
+    while (true) {
+      HONE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      owner(*s).artifacts.push_back(RunArtifact{s->Text(1), s->Text(2), s->Int(3)});
+    }
+  }
   return runs;
 }
 
+#undef HONE_LISTED_IDS
 #undef HONE_RUN_COLUMNS
 
 }  // namespace hone::store::sqlite
