@@ -276,13 +276,13 @@ MlflowCode CodeOf(ErrorCode code) {
   }
 }
 
-ApiReply ErrorReply(const Error& e) {
+}  // namespace
+
+ApiReply MlflowErrorReply(const Error& e) {
   const MlflowCode m = CodeOf(e.code());
   return ApiReply{m.status, mlflow::Json{{"error_code", m.code}, {"message", e.message()}}.dump(),
                   "application/json"};
 }
-
-}  // namespace
 
 size_t MlflowApiPrefix(std::string_view target) {
   for (std::string_view prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
@@ -303,7 +303,7 @@ Result<ApiReply> HandleMlflowApi(ApiContext& ctx, const ApiRequest& request) {
   if (!request.body.empty()) {
     c.in = mlflow::Json::parse(request.body, nullptr, false);
     if (c.in.is_discarded() || !c.in.is_object()) {
-      return ErrorReply(
+      return MlflowErrorReply(
           Error(ErrorCode::kInvalidArgument, "Malformed request body: expected a JSON object"));
     }
   }
@@ -321,7 +321,7 @@ Result<ApiReply> HandleMlflowApi(ApiContext& ctx, const ApiRequest& request) {
   }
   // Every failure, a broken store's too (INTERNAL_ERROR, 500), in MLflow's shape: its client
   // reads error_code to decide, and retries a 500.
-  if (!out) return ErrorReply(out.error());
+  if (!out) return MlflowErrorReply(out.error());
   return ApiReply{200, out->dump(), "application/json"};
 }
 

@@ -25,6 +25,10 @@ size_t MlflowApiPrefix(std::string_view target);
 /// broke reconnects on its next use, so the caller may keep it.)
 Result<ApiReply> HandleMlflowApi(ApiContext& ctx, const ApiRequest& request);
 
+/// `e` as MLflow answers it: {"error_code": "INVALID_PARAMETER_VALUE", "message": "…"} with
+/// the matching HTTP status.
+ApiReply MlflowErrorReply(const Error& e);
+
 /// MLflow's error body for a refused authentication (401: UNAUTHENTICATED, 429:
 /// REQUEST_LIMIT_EXCEEDED, else PERMISSION_DENIED).
 std::string MlflowAuthErrorBody(int status, std::string_view message);

@@ -214,6 +214,18 @@ TEST_F(MlflowApiTest, AFailingStoreAnswersInternalErrorInMlflowsShape) {
   EXPECT_EQ(search.status, 200) << search.body;
 }
 
+// A URL the server cannot take apart is still answered as MLflow answers, not in hone's shape.
+TEST_F(MlflowApiTest, ABadUrlIsAnsweredInMlflowsShape) {
+  for (const std::string path : {"runs/get?run_id=%zz", "runs/get?run_id=%ff%fe"}) {
+    auto r = Send("GET", path, "", "viewer");
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    const Json got = Json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(got.is_object()) << r.body;
+    EXPECT_EQ(got.value("error_code", ""), "INVALID_PARAMETER_VALUE") << r.body;
+    EXPECT_FALSE(got.contains("error")) << r.body;
+  }
+}
+
 TEST_F(MlflowApiTest, SearchPagesThroughTenThousandRunsInOrder) {
   constexpr int kRuns = 10000;
   {

@@ -141,27 +141,38 @@ class Server final : public TeamServer {
       if (who.status == 401) rs.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="hone")");
       return;
     }
+    // Failures before the API's handler answer in the API's own shape too.
+    auto fail = [&](const Error& e) {
+      if (mlflow) {
+        ApiReply r = MlflowErrorReply(e);
+        Answer(rs, r.status, std::move(r.body));
+      } else {
+        AnswerError(rs, e);
+      }
+    };
     ApiRequest request{.method = rq.method, .body = rq.body, .principal = who.principal};
     if (auto split = SplitTarget(target.substr(mlflow ? mlflow : kHoneApi.size()), request.path,
                                  request.query);
         !split) {
-      AnswerError(rs, split.error());
+      fail(split.error());
       return;
     }
     if (!IsUtf8(request)) {
-      AnswerError(
-          rs, Error(ErrorCode::kInvalidArgument, "the request's URL is not UTF-8 once %-decoded"));
+      fail(Error(ErrorCode::kInvalidArgument, "the request's URL is not UTF-8 once %-decoded"));
       return;
     }
     auto meta = pool_.Take();
     if (!meta) {
-      AnswerError(rs, meta.error());
+      fail(meta.error());
       return;
     }
     ApiContext ctx{**meta, artifacts_, options_.protected_aliases};
     auto reply = mlflow ? HandleMlflowApi(ctx, request) : HandleHoneApi(ctx, request);
-    const bool healthy = reply || (reply.error().code() != ErrorCode::kIo &&
-                                   reply.error().code() != ErrorCode::kInternal);
+    // A store that failed with an I/O or internal error may have a broken connection: it is
+    // not reused. (MLflow's handler answers those as 500.)
+    const bool healthy = reply ? reply->status != 500
+                               : reply.error().code() != ErrorCode::kIo &&
+                                     reply.error().code() != ErrorCode::kInternal;
     pool_.Give(std::move(*meta), healthy);
     if (!reply) {
       AnswerError(rs, reply.error());
