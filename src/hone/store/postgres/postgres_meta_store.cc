@@ -63,10 +63,14 @@ constexpr Statement kArtifactsOf{"artifacts_of",
 constexpr Statement kAllMetricsOf{"all_metrics_of",
                                   "SELECT run_id, key, value, step, ts_ms FROM metrics "
                                   "WHERE run_id = ANY($1) ORDER BY run_id, key, step, ts_ms, ctid"};
+// The latest value of each key: one index probe per (run, key), not a sort of every value the
+// runs logged (a run's history may hold millions).
 constexpr Statement kLatestMetricsOf{
     "latest_metrics_of",
-    "SELECT DISTINCT ON (run_id, key) run_id, key, value, step, ts_ms FROM metrics "
-    "WHERE run_id = ANY($1) ORDER BY run_id, key, step DESC, ts_ms DESC, ctid DESC"};
+    "SELECT k.run_id, k.key, m.value, m.step, m.ts_ms FROM (SELECT DISTINCT run_id, key FROM "
+    "metrics WHERE run_id = ANY($1)) AS k CROSS JOIN LATERAL (SELECT value, step, ts_ms FROM "
+    "metrics WHERE run_id = k.run_id AND key = k.key ORDER BY step DESC, ts_ms DESC, ctid DESC "
+    "LIMIT 1) AS m ORDER BY k.run_id, k.key"};
 constexpr Statement kReferencedDigests{"referenced_digests",
                                        "SELECT bundle_digest FROM versions WHERE bundle_digest <> "
                                        "'' UNION SELECT digest FROM run_artifacts"};
