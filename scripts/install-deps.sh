@@ -34,6 +34,7 @@ packages=(
   curl python3-yaml    # the deploy checks
   python3-requests     # the MLflow client test (tests/e2e/mlflow_client_test.py)
   gunicorn python3-flask python3-fastapi python3-uvicorn  # the serving benchmark's peers
+  python3-sqlalchemy python3-psycopg2  # the MLflow tracking-server stand-in (bench/mlflow_peer)
 )
 
 # the web dashboard (web/, scripts/ui-test.sh): Node.js and npm (skipped where a NodeSource nodejs
