@@ -295,6 +295,34 @@ TEST_F(RolesTest, BadRequestsAreAnsweredWithTheirStatusAndAJsonError) {
   EXPECT_THAT(large->body, HasSubstr("larger than the limit"));
 }
 
+// Found by hone_server_fuzz: a URL whose bytes are not UTF-8, raw or %-decoded, took the server
+// down when an error message echoed it; an unknown run status was answered as corrupt data.
+TEST_F(RolesTest, AUrlThatIsNotUtf8AndAnUnknownRunStatusAreTheClientsErrors) {
+  serve::testing::HttpClient http(server_->port());
+  const std::string auth =
+      "Authorization: Bearer " + tokens_[static_cast<int>(Role::kTrainer)] + "\r\n";
+  for (std::string_view target :
+       {"/api/hone/v1/models/%ff", "/api/hone/v1/runs?model=%c3%28",
+        "/api/2.0/mlflow/experiments/get-by-name?experiment_name=%e2%82", "/no/such/\xff"}) {
+    auto r = http.Send("GET", target, "", "application/json", auth);
+    ASSERT_TRUE(r) << target << ": no answer (the server stopped?)";
+    EXPECT_EQ(r->status, 400) << target << ": " << r->body;
+    EXPECT_TRUE(nlohmann::json::accept(r->body)) << r->body;
+  }
+  auto made =
+      http.Send("POST", "/api/hone/v1/runs", R"({"command": "train"})", "application/json", auth);
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 201) << made->body;
+  const std::string id = nlohmann::json::parse(made->body).value("run_id", "");
+  auto ended =
+      http.Send("POST", "/api/hone/v1/runs/" + id + "/end",
+                R"({"status": "fhnished", "end_ms": 1700000000000})", "application/json", auth);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->status, 400) << ended->body;
+  EXPECT_THAT(ended->body, HasSubstr("invalid_argument"));
+  EXPECT_THAT(ended->body, HasSubstr("fhnished"));
+}
+
 TEST_F(RolesTest, SixteenClientsLoggingAndRegisteringAtOnceLoseNothing) {
   constexpr int kClients = 16, kEach = 10;
   std::vector<std::thread> threads;
