@@ -4,7 +4,8 @@
 # default 60), then builds and tests twice: with AddressSanitizer + UndefinedBehaviorSanitizer
 # (preset dev) and optimised with warnings as errors (preset ci), with a throwaway PostgreSQL
 # server for the store's `postgres` tests (scripts/pg.sh) and a single-node Slurm cluster for the
-# `slurm` tests (scripts/slurm.sh). The output ends with CTest's summary.
+# `slurm` tests (scripts/slurm.sh); then drives the web dashboard in Chromium against a seeded
+# hone server (scripts/ui-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,3 +64,7 @@ for preset in dev ci; do
   cmake --build --preset "$preset"
   ctest --preset "$preset"
 done
+
+# The dashboard in Debian's Chromium against a seeded hone server (the optimised build).
+echo "=== hone: the web dashboard in a browser ==="
+HONE=build/ci/apps/hone/hone bash scripts/ui-test.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the web dashboard: builds web/ (npm ci, vite), starts a hone server on a
-# fresh store, seeds it (tests/ui/seed.py), serves web/dist under /ui/ with /api passed to the
-# server (tests/ui/serve.py, until hone serves /ui/ itself), and drives Debian's Chromium through
-# every page with playwright-core (tests/ui/ui.test.mjs). Screenshots land in docs/images/.
+# fresh store that serves web/dist under /ui/, seeds it (tests/ui/seed.py), and drives Debian's
+# Chromium through every page with playwright-core (tests/ui/ui.test.mjs). Screenshots land in
+# docs/images/.
 #   HONE=path/to/hone (default build/dev/apps/hone/hone)   KEEP=1 keeps the temporary folder
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +37,7 @@ echo "== build web/"
 echo "== hone server on a fresh store"
 "$hone" token create --store "$work/db" --name root --role admin --out "$work/admin.tok" >/dev/null
 "$hone" server --store "$work/db" --host 127.0.0.1 --port 0 --port-file "$work/hone.port" \
-  >"$work/server.log" 2>&1 &
+  --ui-dir web/dist >"$work/server.log" 2>&1 &
 pids+=($!)
 wait_for_file "$work/hone.port" "${pids[-1]}"
 api="http://127.0.0.1:$(cat "$work/hone.port")"
@@ -46,15 +46,9 @@ echo "== seed"
 /usr/bin/python3 tests/ui/seed.py --url "$api" --token-file "$work/admin.tok" --hone "$hone" \
   --work "$work/seed"
 
-echo "== dashboard under /ui/"
-/usr/bin/python3 tests/ui/serve.py --dist web/dist --upstream "$api" --port-file "$work/ui.port" \
-  >"$work/ui.log" 2>&1 &
-pids+=($!)
-wait_for_file "$work/ui.port" "${pids[-1]}"
-
 echo "== browser tests"
 status=0
-(cd tests/ui && UI_URL="http://127.0.0.1:$(cat "$work/ui.port")/ui/" \
+(cd tests/ui && UI_URL="$api/ui/" \
   ADMIN_TOKEN_FILE="$work/admin.tok" DEPLOYER_TOKEN_FILE="$work/seed/deployer.tok" \
   SCREENSHOT_DIR="$root/docs/images" timeout 600 node --test ui.test.mjs) || status=$?
 if [[ $status != 0 ]]; then

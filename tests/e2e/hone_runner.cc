@@ -28,7 +28,7 @@ HoneProcess::HoneProcess(const Workspace& ws, const std::string& command,
   static int count = 0;
   name_ = command + "-" + std::to_string(++count);
   std::vector<std::string> argv = {HONE_BINARY, command};
-  if (command == "serve" || command == "server") {
+  if (command == "serve" || command == "server" || command == "ui") {
     for (const char* a : {"--port", "0", "--port-file"}) argv.emplace_back(a);
     argv.push_back(ws.Path(name_ + ".port").string());
   }

@@ -225,6 +225,49 @@ TEST_P(ServerE2e, AModelServerOnTheServerTakesItsTokensForFeedback) {
   EXPECT_EQ(revoked->status, 401) << revoked->body;
   EXPECT_THAT(serve.Log(), HasSubstr("refused a request from 127.0.0.1"));
   EXPECT_EQ(serve.Terminate(), 0) << serve.Log();
+
+  // `hone monitor --json` through the server prints what the server's own report answers
+  // (GET /monitor/report), which adds only where the span ends.
+  RunResult monitored = As(viewer, {"monitor", "houses", "--json", "--store", url});
+  ASSERT_EQ(monitored.exit_code, 0) << monitored.err;
+  nlohmann::json cli = nlohmann::json::parse(monitored.out);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : cli.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "since", "versions"}));
+  ASSERT_EQ(cli["versions"].size(), 1u) << cli.dump(2);
+  keys.clear();
+  for (const auto& [key, value] : cli["versions"][0].items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"alias", "drift", "error_rate", "errors", "latency_ms",
+                                            "live", "offline", "requests", "rows", "version",
+                                            "weight", "windows"}));
+  EXPECT_EQ(cli["versions"][0]["alias"], "production");
+  EXPECT_GE(cli["versions"][0]["requests"].get<int>(), 1);
+  EXPECT_GE(cli["versions"][0]["live"]["labels"].get<int>(), 1);
+  auto answered = serve::testing::HttpClient(server_port)
+                      .Send("GET", "/api/hone/v1/monitor/report?model=houses", {},
+                            "application/json", "Authorization: Bearer " + viewer + "\r\n");
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status, 200) << answered->body;
+  nlohmann::json api = nlohmann::json::parse(answered->body);
+  EXPECT_TRUE(api["until"].is_string());
+  for (nlohmann::json* j : {&cli, &api}) {
+    j->erase("since");
+    j->erase("until");
+  }
+  EXPECT_EQ(cli, api);
+  // --until ends the span earlier: an hour that ended an hour ago saw nothing.
+  RunResult earlier =
+      As(viewer, {"monitor", "houses", "--json", "--since", "2h", "--until", "1h", "--store", url});
+  ASSERT_EQ(earlier.exit_code, 0) << earlier.err;
+  const nlohmann::json past = nlohmann::json::parse(earlier.out);
+  EXPECT_TRUE(past["until"].is_string());
+  EXPECT_EQ(past["versions"][0]["windows"], 0);
+  EXPECT_TRUE(past["versions"][0]["drift"].is_null());
+  RunResult backwards =
+      As(viewer, {"monitor", "houses", "--since", "1h", "--until", "2h", "--store", url});
+  EXPECT_EQ(backwards.exit_code, 2);
+  EXPECT_THAT(backwards.err, HasSubstr("--until"));
+
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
   for (const std::string& secret : {ci.substr(22), viewer.substr(22), admin.substr(22)}) {
     EXPECT_THAT(server.Log() + serve.Log(), Not(HasSubstr(secret)));
@@ -232,6 +275,58 @@ TEST_P(ServerE2e, AModelServerOnTheServerTakesItsTokensForFeedback) {
   if (!password.empty()) {
     EXPECT_THAT(server.Log(), Not(HasSubstr(password)));
   }
+}
+
+// `hone ui` on the store of this folder: the dashboard's files under /ui/, and a token for the
+// session in the address it prints, which the API takes (and no other).
+TEST(UiE2e, TheDashboardOnThisMachinesStoreWithASessionToken) {
+  Workspace ws;
+  ws.Write("houses.csv", HousesCsv(200, 2));
+  ASSERT_EQ(ws.Hone({"train", "--data", "houses.csv", "--target", "price", "--register", "houses",
+                     "--param", "n_estimators=5", "--threads", "1"})
+                .exit_code,
+            0);
+  std::filesystem::create_directories(ws.Path("dist/assets"));
+  ws.Write("dist/index.html", "<!doctype html><title>hone dashboard</title>");
+  ws.Write("dist/assets/app-1a2b.js", "console.log('hone')");
+  HoneProcess ui(ws, "ui", {"--ui-dir", ws.Path("dist").string()});
+  const uint16_t port = ui.WaitForPort();
+  ASSERT_NE(port, 0) << ui.Log();
+  std::string token;
+  for (int i = 0; i < 100 && token.empty(); ++i) {  // the address is printed after the port
+    const std::string log = ui.Log();
+    if (const size_t at = log.find("/ui/?token="); at != std::string::npos) {
+      token = log.substr(at + 11, 54);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_EQ(token.size(), 54u) << ui.Log();
+  EXPECT_THAT(ui.Log(), HasSubstr("open http://127.0.0.1:" + std::to_string(port) + "/ui/?token="));
+  serve::testing::HttpClient client(port);
+  auto root = client.Send("GET", "/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 302);
+  EXPECT_EQ(root->header("location"), "/ui/");
+  auto page = client.Send("GET", "/ui/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("hone dashboard"));
+  auto script = client.Send("GET", "/ui/assets/app-1a2b.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->header("content-type"), "text/javascript; charset=utf-8");
+  // The API wants the session's token.
+  EXPECT_EQ(client.Send("GET", "/api/hone/v1/models")->status, 401);
+  auto models = client.Send("GET", "/api/hone/v1/models", "", "application/json",
+                            "Authorization: Bearer " + token + "\r\n");
+  ASSERT_TRUE(models);
+  EXPECT_EQ(models->status, 200) << models->body;
+  EXPECT_THAT(models->body, HasSubstr("houses"));
+  EXPECT_EQ(ui.Terminate(), 0) << ui.Log();
+  // Without dashboard files it says how to build them.
+  RunResult none = ws.Hone({"ui", "--ui-dir", ws.Path("nowhere").string()});
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_THAT(none.err, HasSubstr("npm run build"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ServerE2e, ::testing::Values("sqlite", "postgres"));

@@ -20,6 +20,23 @@ export function onUnauthorized(listener: Listener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+// `hone ui` opens the page as /ui/?token=…: the token is taken into sessionStorage and the
+// query removed from the address bar (and so from the history).
+function takeTokenFromAddress(): void {
+  const params = new URLSearchParams(window.location.search);
+  const token = params.get('token');
+  if (!token) return;
+  sessionStorage.setItem(kTokenKey, token.trim());
+  params.delete('token');
+  const query = params.toString();
+  window.history.replaceState(
+    null,
+    '',
+    window.location.pathname + (query ? `?${query}` : '') + window.location.hash,
+  );
+}
+takeTokenFromAddress();
+
 export function getToken(): string {
   return sessionStorage.getItem(kTokenKey) ?? '';
 }

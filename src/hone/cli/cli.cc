@@ -45,6 +45,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       {"serve", AddServeCommand(app)},
       {"server", AddServerCommand(app)},
       {"token", AddTokenCommand(app)},
+      {"ui", AddUiCommand(app)},
       {"watch", AddWatchCommand(app)},
       {"monitor", AddMonitorCommand(app)},
       {"feedback", AddFeedbackCommand(app)},

@@ -37,6 +37,7 @@ Action AddInitCommand(CLI::App& app);
 Action AddServeCommand(CLI::App& app);
 Action AddServerCommand(CLI::App& app);
 Action AddTokenCommand(CLI::App& app);
+Action AddUiCommand(CLI::App& app);
 Action AddWatchCommand(CLI::App& app);
 Action AddMonitorCommand(CLI::App& app);
 Action AddFeedbackCommand(CLI::App& app);

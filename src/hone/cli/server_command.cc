@@ -15,6 +15,7 @@
 #include "hone/core/file.h"
 #include "hone/core/log.h"
 #include "hone/registry/registry.h"
+#include "hone/server/static_files.h"
 #include "hone/server/team_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
@@ -29,8 +30,18 @@ struct ServerFlags {
   std::string port_file;
   std::string admin_token_file;
   std::string store_password_file;
+  std::string ui_dir;
+  bool no_ui = false;
   bool insecure_listen = false;
 };
+
+/// The dashboard's folder: --ui-dir, else where FindDashboardFiles looks; empty with --no-ui
+/// or when there is none (the server then says so at /ui/).
+std::string DashboardFolder(const ServerFlags& f) {
+  if (f.no_ui) return "";
+  if (!f.ui_dir.empty()) return f.ui_dir;
+  return server::FindDashboardFiles().string();
+}
 
 std::string EnvOr(const std::string& flag, const char* name) {
   if (!flag.empty()) return flag;
@@ -70,6 +81,7 @@ int RunServer(Io& io, ServerFlags f) {
     }
     o.extra_tokens.push_back(*admin);
   }
+  o.ui_dir = DashboardFolder(f);
   auto started = server::TeamServer::Start(o);
   if (!started) return ReportError(io, "server", started.error(), false);
   const uint16_t port = (*started)->port();
@@ -80,11 +92,68 @@ int RunServer(Io& io, ServerFlags f) {
     }
   }
   core::LogInfo("hone server: listening on " + std::string(tls ? "https://" : "http://") +
-                o.http.host + ":" + std::to_string(port) + " (hone API under /api/hone/v1)");
+                o.http.host + ":" + std::to_string(port) + " (hone API under /api/hone/v1" +
+                (o.ui_dir.empty() ? ", no dashboard" : ", dashboard under /ui/ from " + o.ui_dir) +
+                ")");
   core::LogInfo(std::string("hone server: ") + stop_signals.Wait() +
                 ", draining requests in flight");
   (*started)->Stop();
   core::LogInfo("hone server: stopped");
+  return kExitOk;
+}
+
+// --- hone ui ---
+
+struct UiFlags {
+  StoreFlags store;
+  ServerFlags server;
+};
+
+// The dashboard on a store of this machine: a hone server on loopback whose only token is one
+// made for this session (kept in memory, an admin's, named after the user), given in the URL
+// printed.
+int RunUi(Io& io, UiFlags f) {
+  StopSignals stop_signals;  // before any thread starts
+  auto store = OpenStoreFrom(f.store, /*create=*/false);
+  if (!store) return ReportError(io, "ui", store.error(), false);
+  if (store->location.starts_with("http://") || store->location.starts_with("https://")) {
+    return ReportError(
+        io, "ui",
+        Error(ErrorCode::kInvalidArgument, "the store is a hone server: open its dashboard at " +
+                                               store->location + "/ui/ with your token"),
+        false);
+  }
+  server::TeamServerOptions& o = f.server.options;
+  o.store = store->location;
+  o.artifacts = store->artifacts.root().string();
+  o.ui_dir = DashboardFolder(f.server);
+  if (o.ui_dir.empty()) {
+    return ReportError(io, "ui",
+                       Error(ErrorCode::kNotFound,
+                             "no dashboard files: build them (cd web && npm ci && npm run "
+                             "build) and pass --ui-dir web/dist, or set HONE_UI_DIR"),
+                       false);
+  }
+  o.protected_aliases = {f.server.protected_aliases.begin(), f.server.protected_aliases.end()};
+  const std::string user = registry::DefaultActor().name;
+  auto minted = server::MintToken(user.empty() ? "ui" : user, store::Role::kAdmin);
+  if (!minted) return ReportError(io, "ui", minted.error(), false);
+  o.extra_tokens.push_back(minted->stored);
+  store->meta.reset();
+  auto started = server::TeamServer::Start(o);
+  if (!started) return ReportError(io, "ui", started.error(), false);
+  const uint16_t port = (*started)->port();
+  if (!f.server.port_file.empty()) {
+    if (auto written = WritePortFile(f.server.port_file, port); !written) {
+      (*started)->Stop();
+      return ReportError(io, "ui", written.error(), false);
+    }
+  }
+  const bool v6 = o.http.host.find(':') != std::string::npos;
+  io.out << "hone ui: open http://" << (v6 ? "[" + o.http.host + "]" : o.http.host) << ":" << port
+         << "/ui/?token=" << minted->text << std::endl;
+  core::LogInfo(std::string("hone ui: ") + stop_signals.Wait() + ", stopping");
+  (*started)->Stop();
   return kExitOk;
 }
 
@@ -219,10 +288,37 @@ Action AddServerCommand(CLI::App& app) {
                   "A file whose first line is the PostgreSQL store's password, for a URL "
                   "without one (default: HONE_STORE_PASSWORD_FILE; libpq's PGPASSWORD and "
                   "PGPASSFILE work too)");
+  cmd->add_option("--ui-dir", f->ui_dir,
+                  "The dashboard's built files, served under /ui/ (default: HONE_UI_DIR, "
+                  "share/hone/ui beside the binary, or the checkout's web/dist)");
+  cmd->add_flag("--no-ui", f->no_ui, "Serve no dashboard");
   cmd->add_option("--admin-token-file", f->admin_token_file,
                   "A file holding an admin token (made by hone token create --out) the server "
                   "accepts without it being in the store: for a first deployment");
   return [f](Io& io) { return RunServer(io, *f); };
+}
+
+Action AddUiCommand(CLI::App& app) {
+  auto f = std::make_shared<UiFlags>();
+  f->server.options.http.threads = 4;
+  CLI::App* cmd = app.add_subcommand(
+      "ui",
+      "The web dashboard on this machine's store: runs, models, releases, live traffic and "
+      "the audit log; prints the address to open (with a token for this session)");
+  AddStoreFlags(cmd, f->store);
+  cmd->add_option("--host", f->server.options.http.host, "Address to listen on")
+      ->capture_default_str();
+  cmd->add_option("--port", f->server.options.http.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--port-file", f->server.port_file, "Write the port listened on to this file");
+  cmd->add_option("--ui-dir", f->server.ui_dir,
+                  "The dashboard's built files (default: HONE_UI_DIR, share/hone/ui beside the "
+                  "binary, or the checkout's web/dist)");
+  cmd->add_option("--protected-alias", f->server.protected_aliases,
+                  "An alias only a deployer may move, and only to a blessed version "
+                  "(repeatable)")
+      ->capture_default_str();
+  return [f](Io& io) { return RunUi(io, *f); };
 }
 
 Action AddTokenCommand(CLI::App& app) {

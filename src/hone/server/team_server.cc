@@ -1,11 +1,13 @@
 #include "hone/server/team_server.h"
 
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "hone/core/log.h"
 #include "hone/server/hone_api.h"
 #include "hone/server/mlflow_api.h"
+#include "hone/server/static_files.h"
 #include "hone/server/tokens.h"
 #include "hone/store/audit.h"
 #include "hone/store/open_store.h"
@@ -91,9 +93,10 @@ class StorePool {
 
 class Server final : public TeamServer {
  public:
-  explicit Server(TeamServerOptions options, store::ArtifactStore artifacts)
+  Server(TeamServerOptions options, store::ArtifactStore artifacts, std::optional<StaticFiles> ui)
       : options_(std::move(options)),
         artifacts_(std::move(artifacts)),
+        ui_(std::move(ui)),
         pool_(options_.store),
         auth_([this](std::string_view id) { return LookupToken(id); }, options_.auth) {}
 
@@ -124,6 +127,11 @@ class Server final : public TeamServer {
     }
     if (!IsUtf8(target)) {
       AnswerError(rs, Error(ErrorCode::kInvalidArgument, "the request's URL is not UTF-8"));
+      return;
+    }
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/" || path == "/ui" || path.starts_with("/ui/")) {
+      ServeDashboard(rq.method, path, rs);
       return;
     }
     const size_t mlflow = MlflowApiPrefix(target);  // MLflow's REST API: docs/mlflow-api.md
@@ -184,6 +192,21 @@ class Server final : public TeamServer {
   }
 
  private:
+  void ServeDashboard(std::string_view method, std::string_view path, serve::HttpResponse& rs) {
+    if (!ui_) {
+      AnswerError(rs, Error(ErrorCode::kNotFound,
+                            "this hone server has no dashboard: build it (cd web && npm ci && "
+                            "npm run build) and start the server with --ui-dir web/dist"));
+      return;
+    }
+    if (path == "/" || path == "/ui") {
+      rs.status = 302;
+      rs.headers.emplace_back("Location", "/ui/");
+      return;
+    }
+    ui_->Serve(method, path.substr(4), rs);
+  }
+
   Result<store::ApiToken> LookupToken(std::string_view id) {
     for (const store::ApiToken& t : options_.extra_tokens) {
       if (t.id == id) return t;
@@ -205,6 +228,7 @@ class Server final : public TeamServer {
 
   TeamServerOptions options_;
   store::ArtifactStore artifacts_;
+  std::optional<StaticFiles> ui_;
   StorePool pool_;
   Authenticator auth_;
   std::unique_ptr<serve::HttpServer> http_;
@@ -253,7 +277,11 @@ Result<std::unique_ptr<TeamServer>> Make(TeamServerOptions options, bool listen)
     HONE_TRY(serve::CheckListenAddress(options.http.host, !options.http.tls_cert_file.empty(),
                                        options.insecure_listen));
   }
-  auto server = std::make_unique<Server>(std::move(options), std::move(artifacts));
+  std::optional<StaticFiles> ui;
+  if (!options.ui_dir.empty()) {
+    HONE_ASSIGN_OR_RETURN(ui, StaticFiles::Load(options.ui_dir));
+  }
+  auto server = std::make_unique<Server>(std::move(options), std::move(artifacts), std::move(ui));
   if (listen) HONE_TRY(server->Listen());
   return std::unique_ptr<TeamServer>(std::move(server));
 }

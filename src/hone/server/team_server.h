@@ -34,6 +34,9 @@ struct TeamServerOptions {
   /// the admin token of --admin-token-file, so a fresh deployment can be administered before
   /// any token is in the store. Their use is audited under their name like any other.
   std::vector<store::ApiToken> extra_tokens;
+  /// The web dashboard's built files (web/dist), served under /ui/ without a token (the page
+  /// asks for one; every API call it makes is checked as any other). Empty: no dashboard.
+  std::string ui_dir;
 };
 
 /// An admin token named `name` whose secret is the token text `text` (hone_<id>_<secret>),
