@@ -14,7 +14,7 @@
 #include "hone/core/cron.h"
 #include "hone/core/csv.h"
 #include "hone/core/file.h"
-#include "hone/loop/observe.h"
+#include "hone/monitor/served_report.h"
 #include "hone/registry/registry.h"
 
 namespace hone::cli {
@@ -23,7 +23,8 @@ namespace {
 struct MonitorFlags {
   std::string model;
   std::string since = "1h";
-  std::string out;  // rules: the file to write
+  std::string until;  // empty: now
+  std::string out;    // rules: the file to write
   bool json = false;
   StoreFlags store;
 };
@@ -37,8 +38,8 @@ struct FeedbackFlags {
   StoreFlags store;
 };
 
-/// "90s", "10m", "1h", "2d" → milliseconds.
-Result<int64_t> ParseSpan(const std::string& text) {
+/// "90s", "10m", "1h", "2d" → milliseconds; `flag` names the option in the error.
+Result<int64_t> ParseSpan(std::string_view flag, const std::string& text) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   const std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
@@ -48,8 +49,9 @@ Result<int64_t> ParseSpan(const std::string& text) {
                        : unit == "d"               ? 86400e3
                                                    : 0;
   if (ec != std::errc() || !(value > 0) || scale == 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "--since must be a duration such as 90s, 10m, 1h or 2d, got '" + text + "'");
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        std::string(flag) + " must be a duration such as 90s, 10m, 1h or 2d, got '" + text + "'");
   }
   return static_cast<int64_t>(value * scale);
 }
@@ -61,71 +63,28 @@ std::string Figure(double v, int precision = 4) {
   return s.str();
 }
 
-nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; }
-
-// One served version's figures since `since_ms`.
-Result<nlohmann::json> VersionReport(loop::Observer& observer, const store::ModelVersion& version,
-                                     const std::string& alias, std::optional<double> weight,
-                                     store::TimeMs since_ms) {
-  HONE_ASSIGN_OR_RETURN(const loop::VersionProfile* profile,
-                        observer.Profile(version.model, version.version));
-  HONE_ASSIGN_OR_RETURN(
-      loop::LiveTraffic traffic,
-      observer.Traffic(version.model, version.version, since_ms, profile->classification()));
-  const monitor::WindowRecord& w = traffic.windows;
-  const uint64_t requests = w.requests();
-  nlohmann::json j = {
-      {"version", version.version},
-      {"alias", alias},
-      {"weight", weight ? nlohmann::json(*weight) : nlohmann::json()},
-      {"windows", traffic.window_count},
-      {"requests", requests},
-      {"errors", w.errors()},
-      {"error_rate", requests > 0 ? nlohmann::json(static_cast<double>(w.errors()) /
-                                                   static_cast<double>(requests))
-                                  : nlohmann::json()},
-      {"rows", w.traffic.rows},
-      {"latency_ms",
-       {{"p50", w.LatencyQuantileMs(0.5) ? NumberOrNull(*w.LatencyQuantileMs(0.5)) : nullptr},
-        {"p99", w.LatencyQuantileMs(0.99) ? NumberOrNull(*w.LatencyQuantileMs(0.99)) : nullptr}}},
-      {"live", traffic.metrics.ToJson()},
-      {"offline", version.metrics},
-  };
-  if (traffic.window_count > 0 && w.traffic.rows > 0) {
-    auto report = monitor::ComputeDrift(profile->profile, w.traffic);
-    j["drift"] = report ? report->ToJson() : nlohmann::json{{"error", report.error().message()}};
-  } else {
-    j["drift"] = nullptr;
-  }
-  return j;
-}
-
 Result<nlohmann::json> MonitorJson(store::Store& s, const MonitorFlags& f) {
-  HONE_ASSIGN_OR_RETURN(int64_t span, ParseSpan(f.since));
-  HONE_ASSIGN_OR_RETURN(store::Model model, s.meta->GetModel(f.model));
-  const store::TimeMs since = store::NowMs() - span;
-  loop::Observer observer(s);
-  nlohmann::json versions = nlohmann::json::array();
-  for (const std::string alias : {"production", "canary", "shadow"}) {
-    auto it = model.aliases.find(alias);
-    if (it == model.aliases.end()) continue;
-    HONE_ASSIGN_OR_RETURN(store::ModelVersion version, s.meta->GetVersion(f.model, it->second));
-    std::optional<double> weight;
-    if (auto w = model.alias_weights.find(alias); w != model.alias_weights.end()) {
-      weight = w->second;
+  HONE_ASSIGN_OR_RETURN(int64_t span, ParseSpan("--since", f.since));
+  const store::TimeMs now = store::NowMs();
+  monitor::ReportSpan report;
+  if (!f.until.empty()) {
+    HONE_ASSIGN_OR_RETURN(int64_t ago, ParseSpan("--until", f.until));
+    report.until_ms = now - ago;
+    if (ago >= span) {
+      return Fail(ErrorCode::kInvalidArgument, "--until " + f.until +
+                                                   " ends the span before --since " + f.since +
+                                                   " starts it: give --until a shorter duration");
     }
-    HONE_ASSIGN_OR_RETURN(store::TimeMs moved, observer.AliasSince(f.model, alias));
-    HONE_ASSIGN_OR_RETURN(nlohmann::json report,
-                          VersionReport(observer, version, alias, weight, std::max(since, moved)));
-    versions.push_back(std::move(report));
   }
-  return nlohmann::json{
-      {"model", f.model}, {"since", core::FormatUtc(since)}, {"versions", std::move(versions)}};
+  report.since_ms = now - span;
+  return monitor::ServedReport(*s.meta, s.artifacts, f.model, report,
+                               /*with_until=*/!f.until.empty());
 }
 
 void PrintMonitor(std::ostream& out, const nlohmann::json& j) {
-  out << j["model"].get<std::string>() << ": live traffic since " << j["since"].get<std::string>()
-      << "\n";
+  out << j["model"].get<std::string>() << ": live traffic since " << j["since"].get<std::string>();
+  if (j.contains("until")) out << " until " << j["until"].get<std::string>();
+  out << "\n";
   if (j["versions"].empty()) {
     out << "  no served alias (production, canary, shadow) points at a version\n";
     return;
@@ -377,6 +336,8 @@ Action AddMonitorCommand(CLI::App& app) {
   cmd->add_option("model", f->model, "The model (or `rules`)")->required();
   cmd->add_option("--since", f->since, "How far back to look (90s, 10m, 1h, 2d)")
       ->capture_default_str();
+  cmd->add_option("--until", f->until,
+                  "Where the span ends, as a duration before now (10m); default: now");
   cmd->add_option("-o,--out", f->out, "rules: write them to this file");
   AddStoreCommandFlags(cmd, f->store, f->json);
   return [f](Io& io) { return RunMonitor(io, *f); };

@@ -6,17 +6,8 @@
 #include <utility>
 
 #include "hone/gate/model_gates.h"
-#include "hone/learn/bundle.h"
-#include "hone/registry/registry.h"
 
 namespace hone::loop {
-namespace {
-
-std::string VersionName(std::string_view model, int64_t version) {
-  return std::string(model) + "/" + std::to_string(version);
-}
-
-}  // namespace
 
 std::string WatchedMetric(const pipeline::WatchSpec& spec, bool classification) {
   return spec.triggers.decay.metric.empty() ? monitor::PrimaryLiveMetric(classification)
@@ -37,15 +28,10 @@ VersionEvidence EvidenceOf(const LiveTraffic& traffic, const std::string& metric
 Result<const VersionProfile*> Observer::Profile(std::string_view model, int64_t version) {
   auto key = std::make_pair(std::string(model), version);
   if (auto it = profiles_.find(key); it != profiles_.end()) return it->second.get();
-  registry::Registry registry(*store_.meta, store_.artifacts, store::Actor{"hone-watch"});
-  const std::string name = VersionName(model, version);
-  HONE_ASSIGN_OR_RETURN(registry::ResolvedModel resolved, registry.Resolve("models:/" + name));
-  HONE_ASSIGN_OR_RETURN(learn::Bundle bundle, learn::DecodeBundle(resolved.bundle.view(), name));
-  auto profile = core::DataProfile::FromJson(bundle.profile);
-  if (!profile) return Fail(profile.error().WithContext("the reference profile of " + name));
-  auto kept = std::make_unique<VersionProfile>();
-  kept->profile = std::move(*profile);
-  kept->target = bundle.target;
+  HONE_ASSIGN_OR_RETURN(
+      VersionProfile profile,
+      monitor::ReadVersionProfile(*store_.meta, store_.artifacts, model, version));
+  auto kept = std::make_unique<VersionProfile>(std::move(profile));
   const VersionProfile* out = kept.get();
   profiles_.emplace(std::move(key), std::move(kept));
   return out;
@@ -53,42 +39,13 @@ Result<const VersionProfile*> Observer::Profile(std::string_view model, int64_t 
 
 Result<LiveTraffic> Observer::Traffic(std::string_view model, int64_t version,
                                       store::TimeMs since_ms, bool classification) {
-  store::WindowQuery query;
-  query.model = std::string(model);
-  query.version = version;
-  query.since_ms = since_ms;
-  query.limit = kMaxWindowsPerLook;
-  HONE_ASSIGN_OR_RETURN(std::vector<store::MonitorWindow> windows,
-                        store_.meta->ListMonitorWindows(query));
-  LiveTraffic traffic;
-  for (const store::MonitorWindow& w : windows) {
-    auto record = monitor::WindowRecord::Parse(w.summary);
-    if (!record) {
-      return Fail(record.error().WithContext("a monitoring window of " +
-                                             VersionName(model, version) + " from " + w.server));
-    }
-    // A window counted on another shape (a server that read another profile) cannot be added:
-    // it says so rather than mixing bins.
-    if (auto merged = traffic.windows.Merge(*record); !merged) {
-      return Fail(merged.error().WithContext("adding the monitoring windows of " +
-                                             VersionName(model, version)));
-    }
-    ++traffic.window_count;
-  }
-  query.limit = kMaxLabelsPerLook;
-  HONE_ASSIGN_OR_RETURN(std::vector<store::LabelledPrediction> labelled,
-                        store_.meta->ListLabelledPredictions(query));
-  traffic.metrics = monitor::ComputeLiveMetrics(labelled, classification);
-  return traffic;
+  monitor::ReportSpan span;
+  span.since_ms = since_ms;
+  return monitor::ReadLiveTraffic(*store_.meta, model, version, span, classification);
 }
 
 Result<store::TimeMs> Observer::AliasSince(std::string_view model, std::string_view alias) {
-  auto history = store_.meta->AliasHistory(model, alias);
-  if (!history) {
-    if (history.error().code() == ErrorCode::kNotFound) return store::TimeMs{0};
-    return Fail(history.error());
-  }
-  return history->empty() ? store::TimeMs{0} : history->back().ts_ms;
+  return monitor::AliasMovedAt(*store_.meta, model, alias);
 }
 
 Result<TriggerInputs::Drift> Observer::Drift(std::string_view model, int64_t version,

@@ -18,33 +18,18 @@
 #include "hone/loop/triggers.h"
 #include "hone/monitor/drift_report.h"
 #include "hone/monitor/live_metrics.h"
+#include "hone/monitor/served_report.h"
 #include "hone/monitor/window_record.h"
 #include "hone/pipeline/watch_spec.h"
 #include "hone/store/open_store.h"
 
 namespace hone::loop {
 
-/// The newest monitoring windows a look reads per version: with servers flushing every 5 s,
-/// the last hour of one server's traffic (more servers: a shorter span).
-inline constexpr size_t kMaxWindowsPerLook = 720;
-
-/// The newest labelled predictions a look computes a version's live metric over.
-inline constexpr size_t kMaxLabelsPerLook = 20000;
-
-/// What the loop keeps of a version it has read once: its reference profile and target.
-struct VersionProfile {
-  core::DataProfile profile;
-  learn::TargetInfo target;
-  bool classification() const { return target.task != learn::Task::kRegression; }
-};
-
-/// The live traffic of one version over a span: its windows added up, and its labelled
-/// predictions' metrics.
-struct LiveTraffic {
-  monitor::WindowRecord windows;
-  size_t window_count = 0;
-  monitor::LiveMetrics metrics;
-};
+// What a look reads of a version: the same reads as `hone monitor`'s report.
+using monitor::kMaxLabelsPerLook;
+using monitor::kMaxWindowsPerLook;
+using monitor::LiveTraffic;
+using monitor::VersionProfile;
 
 /// Reads versions' profiles once and the store at every look. Not thread-safe; does not own the
 /// store.
