@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "hone/core/digest.h"
+#include "hone/monitor/served_report.h"
 #include "hone/store/remote/wire.h"
 
 namespace hone::server {
@@ -334,7 +335,28 @@ Result<ApiReply> Leases(ApiContext& ctx, const ApiRequest& r) {
   return Fail(NoRoute(r));
 }
 
-// --- monitoring: what `hone serve` replicas write ---
+// --- monitoring: what `hone serve` replicas write, and the report `hone monitor` prints ---
+
+// GET /monitor/report?model=M&since_ms=S&until_ms=U: the served versions of M over [S, U)
+// (until: now; since: an hour before until).
+Result<ApiReply> MonitorReport(ApiContext& ctx, const ApiRequest& r) {
+  auto model = r.query.find("model");
+  if (model == r.query.end() || model->second.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "query parameter 'model' is missing");
+  }
+  monitor::ReportSpan span;
+  HONE_ASSIGN_OR_RETURN(span.until_ms, QueryInt(r, "until_ms", store::NowMs()));
+  HONE_ASSIGN_OR_RETURN(span.since_ms, QueryInt(r, "since_ms", span.until_ms - 3600 * 1000));
+  if (span.since_ms > span.until_ms) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "query parameter 'since_ms' (" + std::to_string(span.since_ms) +
+                    ") is after 'until_ms' (" + std::to_string(span.until_ms) + ")");
+  }
+  HONE_ASSIGN_OR_RETURN(Json report, monitor::ServedReport(ctx.meta, ctx.artifacts, model->second,
+                                                           span, /*with_until=*/true));
+  // Feature and category names come from users' data: replace bytes that are not UTF-8.
+  return ApiReply{200, report.dump(-1, ' ', false, Json::error_handler_t::replace)};
+}
 
 Result<ApiReply> Monitoring(ApiContext& ctx, const ApiRequest& r) {
   const auto& p = r.path;
@@ -342,6 +364,9 @@ Result<ApiReply> Monitoring(ApiContext& ctx, const ApiRequest& r) {
   const bool get = r.method == "GET";
   HONE_TRY(RequireRole(r.principal, get ? Role::kViewer : Role::kTrainer,
                        get ? "read monitoring data" : "write monitoring data"));
+  if (p[0] == "monitor" && p.size() == 2 && p[1] == "report" && get) {
+    return MonitorReport(ctx, r);
+  }
   if (p[0] == "monitor" && p.size() == 2 && p[1] == "windows") {
     if (get) {
       HONE_ASSIGN_OR_RETURN(store::WindowQuery q, WindowQueryOf(r));
