@@ -4,6 +4,7 @@
 // page.
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -263,6 +264,31 @@ TEST_F(MlflowApiTest, SearchPagesThroughTenThousandRunsInOrder) {
   } while (!token.empty());
   EXPECT_EQ(seen.size(), size_t{kRuns / 2});
   EXPECT_EQ(pages, 5);
+
+  // MLflow's default order (newest first), which the server reads from the store a chunk at a
+  // time: the same runs, newest first, one page after another.
+  seen.clear();
+  int64_t newest = std::numeric_limits<int64_t>::max();
+  pages = 0;
+  do {
+    Json body{{"experiment_ids", {"0"}}, {"filter", "params.parity = 'odd'"}, {"max_results", 700}};
+    if (pages % 2 == 1) body["order_by"] = {"attributes.start_time DESC"};
+    if (!token.empty()) body["page_token"] = token;
+    auto r = Send("POST", "runs/search", body.dump(), "viewer");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const Json page = Json::parse(r.body);
+    for (const Json& run : page["runs"]) {
+      const int64_t start = run["info"]["start_time"];
+      EXPECT_LT(start, newest);
+      newest = start;
+      EXPECT_EQ(start % 2, 1);  // run i started at 1000 + i
+      EXPECT_TRUE(seen.insert(run["info"]["run_id"].get<std::string>()).second);
+    }
+    token = page.value("next_page_token", "");
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(seen.size(), size_t{kRuns / 2});
+  EXPECT_EQ(pages, 8);  // 5000 runs, 700 a page
 }
 
 }  // namespace

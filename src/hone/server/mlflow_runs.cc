@@ -244,25 +244,36 @@ Result<Json> SearchRuns(Call& c) {
   HONE_ASSIGN_OR_RETURN(std::vector<store::MlflowRunInfo> infos, c.ctx.meta.ListMlflowRuns());
   std::unordered_map<std::string, store::MlflowRunInfo> by_id;
   for (store::MlflowRunInfo& i : infos) by_id.emplace(i.run_id, std::move(i));
-  // Every run with its latest metrics, params and tags; filtered and ordered here.
-  store::RunQuery all{.limit = size_t{1} << 40};
-  HONE_ASSIGN_OR_RETURN(std::vector<store::Run> runs, c.ctx.meta.ListRuns(all));
+  // The store lists runs newest first, then by id: MLflow's default order. A search in that
+  // order reads them a chunk at a time and stops once it has its page and one run more (so
+  // that it knows whether a next page exists); any other order reads every run and sorts.
+  const bool store_order = order.empty() || (order.size() == 1 && order[0].kind == "attributes" &&
+                                             order[0].key == "start_time" && !order[0].ascending);
+  const size_t wanted = page.second + page.first + 1;
   std::vector<RunRow> rows;
-  for (store::Run& run : runs) {
-    auto it = by_id.find(run.id);
-    store::MlflowRunInfo info =
-        it != by_id.end() ? it->second : store::MlflowRunInfo{.run_id = run.id};
-    if (!experiments.empty() && std::find(experiments.begin(), experiments.end(),
-                                          info.experiment_id) == experiments.end()) {
-      continue;
+  store::RunQuery chunk{.limit = store_order ? std::max<size_t>(wanted, 500) : size_t{1} << 40};
+  for (;;) {
+    HONE_ASSIGN_OR_RETURN(std::vector<store::Run> runs, c.ctx.meta.ListRuns(chunk));
+    const size_t read = runs.size();
+    for (store::Run& run : runs) {
+      auto it = by_id.find(run.id);
+      store::MlflowRunInfo info =
+          it != by_id.end() ? it->second : store::MlflowRunInfo{.run_id = run.id};
+      if (!experiments.empty() && std::find(experiments.begin(), experiments.end(),
+                                            info.experiment_id) == experiments.end()) {
+        continue;
+      }
+      if ((view == "ACTIVE_ONLY" && info.deleted) || (view == "DELETED_ONLY" && !info.deleted)) {
+        continue;
+      }
+      RunRow row{std::move(run), std::move(info)};
+      if (Matches(row, clauses)) rows.push_back(std::move(row));
     }
-    if ((view == "ACTIVE_ONLY" && info.deleted) || (view == "DELETED_ONLY" && !info.deleted)) {
-      continue;
-    }
-    RunRow row{std::move(run), std::move(info)};
-    if (Matches(row, clauses)) rows.push_back(std::move(row));
+    if (!store_order || read < chunk.limit || rows.size() >= wanted) break;
+    chunk.offset += read;
+    chunk.limit *= 2;  // a selective filter: read further in larger steps
   }
-  SortRuns(rows, order);
+  if (!store_order) SortRuns(rows, order);
   Json out{{"runs", Json::array()}};
   for (size_t i = page.second; i < rows.size() && i < page.second + page.first; ++i) {
     out["runs"].push_back(RunJson(rows[i].run, rows[i].info));
