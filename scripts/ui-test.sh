@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 hone=${HONE:-$root/build/dev/apps/hone/hone}
 [[ -x $hone ]] || { echo "ui-test: no hone binary at $hone (build it, or set HONE)" >&2; exit 2; }
+hone=$(realpath "$hone")  # the seed runs it from other folders
 [[ -x /usr/bin/chromium ]] || { echo "ui-test: /usr/bin/chromium is missing (scripts/install-deps.sh)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/hone-ui-test.XXXXXX)
