@@ -84,7 +84,7 @@ int RunServe(Io& io, ServeFlags f) {
                             .shadow = {.queue_capacity = f.shadow_queue}},
       manager);
   service.set_monitor(&monitor);
-  if (store_location.starts_with("http://") || store_location.starts_with("https://")) {
+  if (store::IsServerUrl(store_location)) {
     // Writes are the team's data: the same tokens and roles as the hone server.
     service.set_write_guard(server::TokenWriteGuard(store_location, store::Role::kTrainer));
   }

@@ -35,6 +35,20 @@ struct ServerFlags {
   bool insecure_listen = false;
 };
 
+/// Starts the server and writes its port to `port_file` (when given); the server is stopped
+/// again when the file cannot be written.
+Result<std::unique_ptr<server::TeamServer>> StartServer(const server::TeamServerOptions& o,
+                                                        const std::string& port_file) {
+  HONE_ASSIGN_OR_RETURN(auto started, server::TeamServer::Start(o));
+  if (!port_file.empty()) {
+    if (auto written = WritePortFile(port_file, started->port()); !written) {
+      started->Stop();
+      return Fail(written.error());
+    }
+  }
+  return started;
+}
+
 /// The dashboard's folder: --ui-dir, else where FindDashboardFiles looks; empty with --no-ui
 /// or when there is none (the server then says so at /ui/).
 std::string DashboardFolder(const ServerFlags& f) {
@@ -59,7 +73,7 @@ int RunServer(Io& io, ServerFlags f) {
   server::TeamServerOptions& o = f.options;
   o.store = EnvOr(o.store, "HONE_STORE");
   o.artifacts = EnvOr(o.artifacts, "HONE_ARTIFACTS");
-  if (o.store.starts_with("http://") || o.store.starts_with("https://")) {
+  if (store::IsServerUrl(o.store)) {
     return ReportError(io, "server",
                        Error(ErrorCode::kInvalidArgument,
                              "hone server keeps its own store: give it an SQLite file or a "
@@ -82,15 +96,9 @@ int RunServer(Io& io, ServerFlags f) {
     o.extra_tokens.push_back(*admin);
   }
   o.ui_dir = DashboardFolder(f);
-  auto started = server::TeamServer::Start(o);
+  auto started = StartServer(o, f.port_file);
   if (!started) return ReportError(io, "server", started.error(), false);
   const uint16_t port = (*started)->port();
-  if (!f.port_file.empty()) {
-    if (auto written = WritePortFile(f.port_file, port); !written) {
-      (*started)->Stop();
-      return ReportError(io, "server", written.error(), false);
-    }
-  }
   core::LogInfo("hone server: listening on " + std::string(tls ? "https://" : "http://") +
                 o.http.host + ":" + std::to_string(port) + " (hone API under /api/hone/v1" +
                 (o.ui_dir.empty() ? ", no dashboard" : ", dashboard under /ui/ from " + o.ui_dir) +
@@ -116,7 +124,7 @@ int RunUi(Io& io, UiFlags f) {
   StopSignals stop_signals;  // before any thread starts
   auto store = OpenStoreFrom(f.store, /*create=*/false);
   if (!store) return ReportError(io, "ui", store.error(), false);
-  if (store->location.starts_with("http://") || store->location.starts_with("https://")) {
+  if (store::IsServerUrl(store->location)) {
     return ReportError(
         io, "ui",
         Error(ErrorCode::kInvalidArgument, "the store is a hone server: open its dashboard at " +
@@ -140,15 +148,9 @@ int RunUi(Io& io, UiFlags f) {
   if (!minted) return ReportError(io, "ui", minted.error(), false);
   o.extra_tokens.push_back(minted->stored);
   store->meta.reset();
-  auto started = server::TeamServer::Start(o);
+  auto started = StartServer(o, f.server.port_file);
   if (!started) return ReportError(io, "ui", started.error(), false);
   const uint16_t port = (*started)->port();
-  if (!f.server.port_file.empty()) {
-    if (auto written = WritePortFile(f.server.port_file, port); !written) {
-      (*started)->Stop();
-      return ReportError(io, "ui", written.error(), false);
-    }
-  }
   const bool v6 = o.http.host.find(':') != std::string::npos;
   io.out << "hone ui: open http://" << (v6 ? "[" + o.http.host + "]" : o.http.host) << ":" << port
          << "/ui/?token=" << minted->text << std::endl;

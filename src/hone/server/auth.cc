@@ -86,10 +86,7 @@ AuthResult Authenticator::Check(std::string_view authorization, std::string_view
   }
   const std::string text = TokenFromAuthorization(authorization);
   if (text.empty()) {
-    return AuthResult{401,
-                      "this hone server needs a token: send 'Authorization: Bearer <token>' "
-                      "(HONE_TOKEN for hone, MLFLOW_TRACKING_TOKEN for MLflow clients)",
-                      {}};
+    return AuthResult{401, options_.no_token_message, {}};
   }
   {
     std::lock_guard lock(mu_);

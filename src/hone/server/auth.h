@@ -31,6 +31,10 @@ struct AuthOptions {
   /// Wrong tokens from one address within `failure_window` beyond which it is answered 429.
   size_t max_failures = 10;
   std::chrono::milliseconds failure_window{60000};
+  /// The answer to a request that carries no token (401).
+  std::string no_token_message =
+      "this hone server needs a token: send 'Authorization: Bearer <token>' (HONE_TOKEN for "
+      "hone, MLFLOW_TRACKING_TOKEN for MLflow clients)";
 };
 
 /// The outcome of checking a request's credentials.

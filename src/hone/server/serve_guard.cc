@@ -10,6 +10,9 @@ namespace hone::server {
 
 serve::InferenceService::WriteGuard TokenWriteGuard(std::string store_url, store::Role needed,
                                                     AuthOptions options) {
+  options.no_token_message =
+      "this model server's store is a hone server: writes need a token; send "
+      "'Authorization: Bearer <token>'";
   auto auth = std::make_shared<Authenticator>(
       Authenticator::VerifiedBy{
           [url = std::move(store_url)](std::string_view token) -> Result<Principal> {
@@ -20,8 +23,8 @@ serve::InferenceService::WriteGuard TokenWriteGuard(std::string store_url, store
       options);
   return [auth, needed](const serve::HttpRequest& request, serve::HttpResponse& response) {
     const AuthResult who = auth->Check(request.header("authorization"), request.remote_address);
-    std::string refusal;
     int status = who.status;
+    std::string refusal = who.message;
     if (status == 200) {
       auto allowed = RequireRole(
           who.principal, needed,
@@ -30,15 +33,7 @@ serve::InferenceService::WriteGuard TokenWriteGuard(std::string store_url, store
       status = 403;
       refusal = allowed.error().message();
     } else if (status == 401) {
-      // The server's wording names its own clients' variables; this one's callers send a
-      // header.
-      refusal = who.message.starts_with("this hone server needs a token")
-                    ? "this model server's store is a hone server: writes need a token; send "
-                      "'Authorization: Bearer <token>'"
-                    : who.message;
       response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="hone")");
-    } else {
-      refusal = who.message;
     }
     response.status = status;
     response.content_type = "application/json";

@@ -85,8 +85,7 @@ Result<Store> OpenStore(const StoreOptions& options) {
   fs::path folder;  // the store folder, when there is one
   std::unique_ptr<MetaStore> meta;
   std::string location;
-  const bool server = options.store.starts_with("http://") || options.store.starts_with("https://");
-  if (server) {
+  if (IsServerUrl(options.store)) {
     // A hone server keeps the blobs; this machine caches them.
     HONE_ASSIGN_OR_RETURN(meta, OpenMetaStore(options.store, options.create));
     HONE_ASSIGN_OR_RETURN(auto remote, remote::OpenServerBlobs(options.store));

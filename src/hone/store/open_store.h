@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "hone/store/artifact_store.h"
 #include "hone/store/meta_store.h"
@@ -41,6 +42,11 @@ struct Store {
 /// Opens the store `options` name. A path that is not a hone store is kInvalidData; an
 /// unknown URL scheme is kInvalidArgument naming the known ones.
 Result<Store> OpenStore(const StoreOptions& options);
+
+/// Whether `url` names a hone server (http:// or https://) rather than a database.
+inline bool IsServerUrl(std::string_view url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
 
 /// Opens only the MetaStore at `url` (a database file path or a postgresql:// URL).
 Result<std::unique_ptr<MetaStore>> OpenMetaStore(const std::string& url, bool create);
