@@ -227,6 +227,67 @@ TEST_F(MlflowApiTest, ABadUrlIsAnsweredInMlflowsShape) {
   }
 }
 
+TEST_F(MlflowApiTest, HoneRunsCarryTheirCommitAndDataDigestAsTagsThatSearchReads) {
+  std::string pipeline, mlflow, own;
+  {
+    auto meta = store::OpenMetaStore(db_, false);
+    ASSERT_TRUE(meta);
+    auto id = (*meta)->CreateRun({.command = "hone run",
+                                  .start_ms = 1000,
+                                  .code_commit = "c0ffee",
+                                  .code_dirty = true,
+                                  .data_digest = "sha256:aa"});
+    ASSERT_TRUE(id);
+    pipeline = *id;
+    id = (*meta)->CreateRun({.command = "mlflow", .start_ms = 2000});
+    ASSERT_TRUE(id);
+    mlflow = *id;
+    // A run's own tag of the same name is what it says.
+    id = (*meta)->CreateRun({.command = "hone run",
+                             .start_ms = 3000,
+                             .code_commit = "beef",
+                             .code_dirty = false,
+                             .data_digest = "sha256:bb"});
+    ASSERT_TRUE(id);
+    own = *id;
+    ASSERT_TRUE((*meta)->SetTags(own, {{"mlflow.source.git.commit", "given"}}));
+  }
+  auto tags_of = [](const Json& run) {
+    std::map<std::string, std::string> tags;
+    for (const Json& t : run["data"]["tags"]) tags[t["key"]] = t["value"];
+    return tags;
+  };
+  auto got = Send("GET", "runs/get?run_id=" + pipeline, "", "viewer");
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto tags = tags_of(Json::parse(got.body)["run"]);
+  EXPECT_EQ(tags["mlflow.source.git.commit"], "c0ffee");
+  EXPECT_EQ(tags["hone.data_digest"], "sha256:aa");
+  EXPECT_EQ(tags["hone.code_dirty"], "true");
+  got = Send("GET", "runs/get?run_id=" + mlflow, "", "viewer");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_FALSE(tags_of(Json::parse(got.body)["run"]).contains("hone.data_digest"));
+
+  auto search = [&](const Json& body) {
+    auto r = Send("POST", "runs/search", body.dump(), "viewer");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> ids;
+    for (const Json& run : Json::parse(r.body).value("runs", Json::array())) {
+      ids.push_back(run["info"]["run_id"]);
+    }
+    return ids;
+  };
+  EXPECT_EQ(search({{"experiment_ids", {"0"}}, {"filter", "tags.hone.data_digest = 'sha256:bb'"}}),
+            std::vector<std::string>{own});
+  EXPECT_EQ(search({{"experiment_ids", {"0"}}, {"filter", "tags.hone.code_dirty = 'true'"}}),
+            std::vector<std::string>{pipeline});
+  EXPECT_EQ(
+      search({{"experiment_ids", {"0"}}, {"filter", "tags.`mlflow.source.git.commit` = 'given'"}}),
+      std::vector<std::string>{own});
+  // Ascending by commit: "c0ffee" before "given"; the run without one last.
+  EXPECT_EQ(search({{"experiment_ids", {"0"}}, {"order_by", {"tags.mlflow.source.git.commit"}}}),
+            (std::vector<std::string>{pipeline, own, mlflow}));
+}
+
 TEST_F(MlflowApiTest, SearchPagesThroughTenThousandRunsInOrder) {
   constexpr int kRuns = 10000;
   {

@@ -314,13 +314,11 @@ Json RunJson(const store::Run& run, const store::MlflowRunInfo& info) {
   }
   Json metrics = Json::array();
   for (const auto& [key, m] : latest) metrics.push_back(MetricJson(*m));
-  std::map<std::string, std::string> tags = run.tags;
-  if (!info.run_name.empty()) tags["mlflow.runName"] = info.run_name;
   return Json{{"info", RunInfoJson(run, info)},
               {"data",
                {{"metrics", metrics},
                 {"params", KeyValueArray(run.params)},
-                {"tags", KeyValueArray(tags)}}}};
+                {"tags", KeyValueArray(MlflowTags(run, info))}}}};
 }
 
 Result<Json> Runs(Call& c, const std::vector<std::string>& p) {

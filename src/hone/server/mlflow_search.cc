@@ -135,12 +135,9 @@ std::optional<double> MetricOf(const RunRow& r, const std::string& key) {
 
 std::optional<std::string> TextOf(const RunRow& r, const std::string& kind,
                                   const std::string& key) {
-  const auto& m = kind == "params" ? r.run.params : r.run.tags;
-  if (kind == "tags" && key == "mlflow.runName" && !r.info.run_name.empty()) {
-    return r.info.run_name;
-  }
-  auto it = m.find(key);
-  if (it == m.end()) return std::nullopt;
+  if (kind == "tags") return DerivedTag(r.run, r.info, key);
+  auto it = r.run.params.find(key);
+  if (it == r.run.params.end()) return std::nullopt;
   return it->second;
 }
 
@@ -154,6 +151,29 @@ bool Compare(double a, const std::string& op, double b) {
 }
 
 }  // namespace
+
+std::optional<std::string> DerivedTag(const store::Run& run, const store::MlflowRunInfo& info,
+                                      std::string_view key) {
+  if (key == "mlflow.runName" && !info.run_name.empty()) return info.run_name;
+  if (auto it = run.tags.find(std::string(key)); it != run.tags.end()) return it->second;
+  const store::RunStart& start = run.start;
+  if (key == "mlflow.source.git.commit") return start.code_commit;
+  if (key == "hone.data_digest") return start.data_digest;
+  if (key == "hone.code_dirty" && start.code_dirty) {
+    return std::string(*start.code_dirty ? "true" : "false");
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> MlflowTags(const store::Run& run,
+                                              const store::MlflowRunInfo& info) {
+  std::map<std::string, std::string> tags = run.tags;
+  for (const char* key :
+       {"mlflow.runName", "mlflow.source.git.commit", "hone.data_digest", "hone.code_dirty"}) {
+    if (std::optional<std::string> value = DerivedTag(run, info, key)) tags[key] = *value;
+  }
+  return tags;
+}
 
 bool Like(std::string_view text, std::string_view pattern, bool fold) {
   auto eq = [fold](char a, char b) {

@@ -5,6 +5,8 @@
 #ifndef HONE_SERVER_MLFLOW_SEARCH_H_
 #define HONE_SERVER_MLFLOW_SEARCH_H_
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,17 @@ struct RunRow {
   store::Run run;
   store::MlflowRunInfo info;
 };
+
+/// The tags hone adds to a run's own from its run record, which MLflow's clients and hone's
+/// dashboard read: `mlflow.runName` (the run's name, over a tag of that name),
+/// `mlflow.source.git.commit` (the code commit), `hone.data_digest` and `hone.code_dirty`
+/// ("true" or "false"); the last three only where the run record has them and the run's own
+/// tags do not set them. Search filters and sorts on them as on any tag.
+std::optional<std::string> DerivedTag(const store::Run& run, const store::MlflowRunInfo& info,
+                                      std::string_view key);
+/// The run's tags and its derived tags (above), as runs/get and runs/search answer them.
+std::map<std::string, std::string> MlflowTags(const store::Run& run,
+                                              const store::MlflowRunInfo& info);
 
 /// One comparison: `kind` is metrics, params, tags or attributes.
 struct Clause {
