@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the hone image without pulling anything: FROM scratch, with the binary, every shared
 # library `ldd` lists for it (and the dynamic loader), CA certificates, /etc/passwd and /etc/group
-# with an unprivileged `hone` user (uid 10001), and /tmp. Uses Docker's legacy builder, which
+# with an unprivileged `hone` user (uid 10001), /tmp, and the web dashboard from web/dist when it
+# has been built (in /usr/local/share/hone/ui, where `hone server` finds it). Uses Docker's legacy builder, which
 # Debian's docker.io has (no buildx).
 #
 # Usage: deploy/build-image.sh [--binary PATH] [--tag TAG]
@@ -28,6 +29,12 @@ R=$CTX/rootfs
 mkdir -p "$R/usr/local/bin" "$R/etc/ssl/certs" "$R/var/lib/hone" "$R/tmp"
 chmod 1777 "$R/tmp"
 install -m 0755 "$BIN" "$R/usr/local/bin/hone"
+if [[ -f $ROOT/web/dist/index.html ]]; then
+  mkdir -p "$R/usr/local/share/hone"
+  cp -r "$ROOT/web/dist" "$R/usr/local/share/hone/ui"
+else
+  echo "build-image: web/dist is not built (cd web && npm ci && npm run build): no dashboard" >&2
+fi
 # The libraries, at the paths the loader looks them up by (symlinks resolved).
 ldd "$BIN" | grep -o '/[^ ]*' | sort -u | while read -r lib; do
   mkdir -p "$R$(dirname "$lib")"

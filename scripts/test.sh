@@ -4,8 +4,8 @@
 # default 60), then builds and tests twice: with AddressSanitizer + UndefinedBehaviorSanitizer
 # (preset dev) and optimised with warnings as errors (preset ci), with a throwaway PostgreSQL
 # server for the store's `postgres` tests (scripts/pg.sh) and a single-node Slurm cluster for the
-# `slurm` tests (scripts/slurm.sh); then drives the web dashboard in Chromium against a seeded
-# hone server (scripts/ui-test.sh).
+# `slurm` tests (scripts/slurm.sh); then drives the web dashboard in Chromium and Firefox against a
+# seeded hone server (scripts/ui-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +58,10 @@ if [ -z "${SLURM_CONF:-}" ]; then
   fi
 fi
 
+# The dashboard's files first: the image test puts them in the image and checks it serves them.
+echo "=== hone: build the web dashboard (web/dist) ==="
+(cd web && npm ci --no-audit --no-fund && npm run build)
+
 for preset in dev ci; do
   echo "=== hone: build and test, preset $preset ==="
   cmake --preset "$preset"
@@ -65,6 +69,7 @@ for preset in dev ci; do
   ctest --preset "$preset"
 done
 
-# The dashboard in Debian's Chromium against a seeded hone server (the optimised build).
+# The dashboard in Debian's Chromium and Firefox against a seeded hone server (the optimised
+# build, installed).
 echo "=== hone: the web dashboard in a browser ==="
 HONE=build/ci/apps/hone/hone bash scripts/ui-test.sh

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The hone image: built with Debian's docker.io by deploy/build-image.sh (FROM scratch: nothing
 # can be pulled here), then a container of it serves a prediction of a model trained on the
-# host, from a store mounted into it, on the host's loopback.
+# host, from a store mounted into it, on the host's loopback; and, when web/dist is built (under
+# CI=true it must be: scripts/test.sh builds it first), a `hone server` container serves the
+# dashboard from the image's /usr/local/share/hone/ui.
 #
 # Usage: tests/deploy/image_test.sh HONE_BINARY
 # Exit 77 (CTest's skip) with the reason on stdout when this machine cannot run Docker: not
@@ -21,7 +23,7 @@ export DOCKER_STATE_DIR=$WORK/docker
 TAG=hone-test:$$
 CONTAINER=hone-test-$$
 cleanup() {
-  docker rm -f "$CONTAINER" >/dev/null 2>&1 || true
+  docker rm -f "$CONTAINER" "$CONTAINER-ui" >/dev/null 2>&1 || true
   docker rmi -f "$TAG" >/dev/null 2>&1 || true
   bash "$ROOT/scripts/docker.sh" stop
   rm -rf "$WORK"
@@ -64,4 +66,26 @@ assert len(predictions) == 1 and isinstance(predictions[0], (int, float)) and pr
 [ "$(docker inspect -f '{{.Config.User}}' "$TAG")" = 10001:10001 ]
 docker stop -t 10 "$CONTAINER" >/dev/null
 [ "$(docker inspect -f '{{.State.ExitCode}}' "$CONTAINER")" = 0 ] || { docker logs "$CONTAINER" | tail; exit 1; }
+
+if [[ -f $ROOT/web/dist/index.html ]]; then
+  PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  docker run -d --name "$CONTAINER-ui" --network host "$TAG" \
+    server --store /tmp/team.db --host 127.0.0.1 --port "$PORT" --threads 1 >/dev/null
+  end=$((SECONDS + 60))
+  until PAGE=$(curl -fsS "http://127.0.0.1:$PORT/ui/" 2>/dev/null); do
+    if [ $SECONDS -ge $end ]; then
+      docker logs "$CONTAINER-ui" 2>&1 | tail -n 20
+      exit 1
+    fi
+    sleep 0.2
+  done
+  docker rm -f "$CONTAINER-ui" >/dev/null
+  [[ $PAGE == *'<div id="app">'* ]] || { echo "GET /ui/ answered: $PAGE"; exit 1; }
+  echo "the image's hone server serves the dashboard"
+elif [[ ${CI:-} == true ]]; then
+  echo "web/dist is not built, so the image has no dashboard (scripts/test.sh builds it first)"
+  exit 1
+else
+  echo "web/dist is not built: the image has no dashboard, and that was not checked"
+fi
 echo "image $TAG: built, served a prediction, stopped cleanly"
