@@ -38,8 +38,8 @@ packages=(
 )
 
 # the web dashboard (web/, scripts/ui-test.sh): Node.js and npm (skipped where a NodeSource nodejs
-# already bundles npm) and Debian's Chromium, which playwright-core drives
-packages+=(nodejs chromium); command -v npm >/dev/null || packages+=(npm)
+# already bundles npm) and the browsers playwright-core drives: Debian's Chromium and Firefox ESR
+packages+=(nodejs chromium firefox-esr); command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

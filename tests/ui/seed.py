@@ -3,21 +3,28 @@
 
   seed.py --url http://127.0.0.1:PORT --token-file admin.tok --hone BIN --work DIR
 
-- house_prices: two `hone run`s of examples/house_prices (gate verdicts, blessed), v1 then v2
-  promoted to production, so that a rollback has somewhere to go;
+- house_prices: two `hone run`s of examples/house_prices in a git repository of its own (gate
+  verdicts, blessed; a code commit, the second with uncommitted changes), v1 then v2 promoted to
+  production, so that a rollback has somewhere to go;
 - churn: two versions from `hone train --register` (no gate verdict, so not blessed: the
   protected production alias refuses them to a deployer), v1 forced to production by the admin;
 - three MLflow runs in experiment "0" with a loss logged over 20 steps, for compare's charts;
 - monitoring windows of house_prices v2 (production) and v1 (canary share) over the last 30
   minutes, as `hone serve` writes them;
+- live traffic of churn through a real `hone serve` on this server's store, v1 in production and
+  v2 as a canary: rows of churn.csv with monthly_charges raised by half and support calls by 4
+  (so those two features drift and the others do not), then feedback with each row's true label
+  (live accuracy);
 - a deployer token, written to DIR/deployer.tok.
 Prints a JSON summary on stdout.
 """
 import argparse
+import csv
 import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -62,6 +69,10 @@ def main() -> int:
     if hp.exists():
         shutil.rmtree(hp)
     shutil.copytree(REPO / "examples" / "house_prices", hp)
+    # A repository of its own, so that runs record a code commit (and the second, a dirty tree).
+    for git in (["init", "-q"], ["add", "-A"],
+                ["-c", "user.name=seed", "-c", "user.email=seed@localhost", "commit", "-qm", "seed"]):
+        subprocess.run(["git", *git], cwd=hp, check=True, capture_output=True)
     hone("run", "--store", a.url, cwd=hp)
     spec = (hp / "hone.yaml").read_text().replace("n_estimators: 300", "n_estimators: 320")
     (hp / "hone.yaml").write_text(spec)
@@ -119,10 +130,102 @@ def main() -> int:
     api("POST", "/api/hone/v1/models/house_prices/aliases/canary",
         {"to": 1, "expect": None, "action": "canary", "weight": 0.2})
 
+    live = serve_churn(a, work, env, api, admin)
+
     json.dump({"models": [m["name"] for m in api("GET", "/api/hone/v1/models")["models"]],
-               "deployer_token": str(work / "deployer.tok")}, sys.stdout)
+               "deployer_token": str(work / "deployer.tok"), "churn_live": live}, sys.stdout)
     print()
     return 0
+
+
+SHIFTED = {"monthly_charges": lambda v: f"{float(v) * 1.5:.2f}" if v else v,
+           "support_calls": lambda v: str(int(v) + 4) if v else v}
+
+
+def serve_churn(a, work, env, api, admin):
+    """Real traffic and feedback for churn through `hone serve` on the server's store; returns
+    the report's requests and labels per version once the server has them."""
+    api("POST", "/api/hone/v1/models/churn/aliases/canary",
+        {"to": 2, "expect": None, "action": "canary", "weight": 0.5})
+    port_file = work / "serve.port"
+    port_file.unlink(missing_ok=True)
+    log = open(work / "serve.log", "w")
+    serve = subprocess.Popen(
+        [a.hone, "serve", "--store", a.url, "--model", "churn", "--host", "127.0.0.1", "--port", "0",
+         "--port-file", str(port_file), "--monitor-interval-ms", "300", "--poll-interval-ms", "200"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = None
+        for _ in range(600):
+            if serve.poll() is not None:
+                raise SystemExit(f"hone serve exited ({serve.returncode}): see {work / 'serve.log'}")
+            if port_file.exists() and port_file.read_text().strip():
+                base = f"http://127.0.0.1:{port_file.read_text().strip()}"
+                if all(requests.get(f"{base}/v2/models/churn/versions/{v}/ready").status_code == 200
+                       for v in (1, 2)):
+                    break
+            time.sleep(0.1)
+        else:
+            raise SystemExit("hone serve did not load churn v1 and v2 within 60 s")
+
+        with open(REPO / "examples" / "churn" / "churn.csv", newline="") as f:
+            rows = list(csv.DictReader(f))[:2400]
+        columns = [c for c in rows[0] if c != "churned"]
+        labels = {}
+        per_request = 16  # the prediction log keeps a request's first 16 rows
+        for n in range(len(rows) // per_request):
+            batch = rows[n * per_request:(n + 1) * per_request]
+            data = [[cell(SHIFTED[c](r[c]) if c in SHIFTED else r[c]) for c in columns]
+                    for r in batch]
+            rid = f"live-{n}"
+            r = requests.post(f"{base}/models/churn/invocations", headers={"x-request-id": rid},
+                              json={"dataframe_split": {"columns": columns, "data": data}})
+            if r.status_code != 200:
+                raise SystemExit(f"POST /models/churn/invocations: HTTP {r.status_code} {r.text}")
+            for i, row in enumerate(batch):
+                labels[f"{rid}#{i}"] = row["churned"]
+
+        # Feedback matches the logged predictions once they have reached the store.
+        feedback = [{"id": k, "label": v} for k, v in labels.items()]
+        for _ in range(100):
+            r = requests.post(f"{base}/v2/models/churn/feedback", json={"feedback": feedback},
+                              headers={"Authorization": f"Bearer {admin}"})
+            if r.status_code != 200:
+                raise SystemExit(f"POST /v2/models/churn/feedback: HTTP {r.status_code} {r.text}")
+            if r.json()["matched"] == len(feedback):
+                break
+            time.sleep(0.2)
+        else:
+            raise SystemExit(f"feedback: only {r.json()['matched']} of {len(feedback)} matched")
+
+        # Until every request is in a window the server has stored.
+        sent = len(labels) // per_request
+        for _ in range(200):
+            report = api("GET", "/api/hone/v1/monitor/report?model=churn&since_ms=0")
+            got = {v["version"]: (v["requests"], v["live"]["labels"]) for v in report["versions"]}
+            if sum(n for n, _ in got.values()) >= sent and len(got) == 2:
+                return got
+            time.sleep(0.2)
+        raise SystemExit(f"the report of churn counts {got}, not the {sent} requests sent")
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
+        log.close()
+
+
+def cell(text):
+    """A CSV field as JSON sends it: null when empty (missing), a number when it reads as one,
+    else the text."""
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 if __name__ == "__main__":

@@ -1,29 +1,40 @@
-// End-to-end tests of the dashboard: Debian's Chromium, driven by playwright-core, against a
-// real hone server with a seeded store (scripts/ui-test.sh starts both and seeds it).
+// End-to-end tests of the dashboard: Debian's Chromium or Firefox ESR, driven by playwright-core
+// (Chromium over CDP, Firefox over WebDriver BiDi), against a real hone server with a seeded
+// store (scripts/ui-test.sh starts both and seeds it).
 //   UI_URL               the dashboard, e.g. http://127.0.0.1:PORT/ui/
+//   UI_BROWSER           chromium (default) or firefox; CHROMIUM / FIREFOX override the binary
 //   ADMIN_TOKEN_FILE     an admin token;  DEPLOYER_TOKEN_FILE  a deployer token
-//   SCREENSHOT_DIR       where ui-*.png go (docs/images)
+//   SCREENSHOT_DIR       where ui-*.png go (docs/images); unset: no screenshots
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 
 const url = process.env.UI_URL;
 const adminToken = readFileSync(process.env.ADMIN_TOKEN_FILE, 'utf8').trim();
 const deployerToken = readFileSync(process.env.DEPLOYER_TOKEN_FILE, 'utf8').trim();
 const shots = process.env.SCREENSHOT_DIR;
-mkdirSync(shots, { recursive: true });
+if (shots) mkdirSync(shots, { recursive: true });
+const browserName = process.env.UI_BROWSER ?? 'chromium';
 
 let browser, page;
 const pageErrors = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'], // launch() makes a fresh profile
-  });
+  // launch() makes a fresh profile either way.
+  if (browserName === 'chromium') {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+  } else if (browserName === 'firefox') {
+    // Debian's firefox-esr speaks WebDriver BiDi, which playwright-core's moz-firefox channel drives.
+    browser = await firefox.launch({ channel: 'moz-firefox', executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr' });
+  } else {
+    throw new Error(`UI_BROWSER=${browserName}: expected chromium or firefox`);
+  }
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   // Nothing may come from anywhere but the server under test.
   await context.route('**/*', (route) =>
@@ -38,6 +49,7 @@ after(async () => {
 });
 
 async function shot(name) {
+  if (!shots) return;
   await page.waitForTimeout(300); // let charts draw
   await page.screenshot({ path: join(shots, `ui-${name}.png`), fullPage: true });
 }
@@ -46,6 +58,11 @@ async function signIn(token) {
   await page.getByTestId('token-input').fill(token);
   await page.getByTestId('token-submit').click();
   await page.getByTestId('identity').waitFor();
+}
+
+/** The query of the page's hash route (#/runs?order=…). */
+function hashQuery() {
+  return new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '');
 }
 
 async function go(hash) {
@@ -61,17 +78,37 @@ test('a token is asked for once, and the identity shown', async () => {
 
 test('runs: a table sorted and filtered by the server', async () => {
   await go('/runs');
+  const asked = [];
+  const listen = (r) => asked.push(new URL(r.url()).pathname);
+  page.on('request', listen);
+  await page.reload(); // a fresh load of the page, every request of which is counted
   await page.getByTestId('run-row').first().waitFor();
+  page.off('request', listen);
   assert.ok((await page.getByTestId('run-row').count()) >= 7);
-  // The pipeline's runs show their data digest and code commit from hone's run record.
-  await page.locator('[data-testid=run-row] td.mono').first().waitFor();
+  // The pipeline's runs show their data digest and code commit, which runs/search carries as
+  // tags: one request fills the table, none per row.
+  const pipelineRun = page.locator('[data-testid=run-row]', { has: page.locator('a', { hasText: /^house_prices$/ }) }).first();
+  assert.match(await pipelineRun.locator('td.mono').nth(0).getAttribute('title'), /^[0-9a-f]{64}$/);
+  assert.match(await pipelineRun.locator('td.mono').nth(1).getAttribute('title'), /^[0-9a-f]{40}$/);
+  assert.equal(asked.filter((p) => p.endsWith('/runs/search')).length, 1);
+  assert.deepEqual(asked.filter((p) => p.startsWith('/api/hone/v1/runs/')), []);
   await shot('runs');
   await page.getByTestId('filter-model').fill('sweep');
   await page.getByTestId('filter-apply').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 3);
+  // Newest first, as the seed made them; then by name, descending and ascending.
+  const names = (order) =>
+    page.waitForFunction(
+      (want) => [...document.querySelectorAll('[data-testid=run-row] td:nth-child(2)')].map((td) => td.textContent).join() === want,
+      order.join(),
+    );
+  await names(['sweep-lr-0.03', 'sweep-lr-0.1', 'sweep-lr-0.3']);
   await page.getByTestId('sort-attributes.run_name').click();
-  await page.waitForFunction(() =>
-    document.querySelector('[data-testid=run-row] td:nth-child(2)')?.textContent === 'sweep-lr-0.03');
+  await names(['sweep-lr-0.3', 'sweep-lr-0.1', 'sweep-lr-0.03']);
+  assert.equal(hashQuery().get('order'), 'attributes.run_name DESC');
+  await page.getByTestId('sort-attributes.run_name').click();
+  await names(['sweep-lr-0.03', 'sweep-lr-0.1', 'sweep-lr-0.3']);
+  assert.equal(hashQuery().get('order'), 'attributes.run_name ASC');
 });
 
 test('compare: parameters and metrics side by side, metrics over steps', async () => {
@@ -161,6 +198,33 @@ test('live: traffic per version, canary and production side by side', async () =
   await page.getByTestId('live-p99').locator('canvas').waitFor();
   await page.locator('[data-testid=drift], [data-testid=drift-unavailable]').first().waitFor();
   await shot('live');
+});
+
+test('live: drift per feature from served traffic, thresholds drawn, live accuracy from feedback', async () => {
+  // The seed sent churn rows through a real `hone serve` with monthly_charges and support_calls
+  // shifted, production v1 and canary v2 each taking about half, then every row's true label.
+  await go('/live?model=churn&period=15m');
+  for (const [version, alias] of [[1, 'production'], [2, 'canary']]) {
+    const row = page.locator(`[data-testid=live-versions] tr[data-version="${version}"]`);
+    await row.waitFor();
+    assert.ok(Number(await row.locator('td.num').first().textContent()) > 0);
+    const panel = page.locator(`[data-testid=drift] .panel[data-version="${version}"]`);
+    await panel.waitFor();
+    assert.match(await panel.locator('h4').textContent(), new RegExp(alias));
+    const drifted = async (feature) => panel.locator(`tr[data-feature=${feature}]`).getAttribute('data-drifted');
+    assert.equal(await drifted('monthly_charges'), 'true');
+    assert.equal(await drifted('support_calls'), 'true');
+    assert.equal(await drifted('tenure_months'), 'false');
+    assert.equal(await drifted('region'), 'false');
+    assert.match(await panel.getByTestId('live-metrics').textContent(), /accuracy 0\.\d+ .*over \d+ labels/);
+    const chart = page.getByTestId(`drift-chart-${version}`);
+    await chart.locator('canvas').waitFor();
+    const legend = await chart.locator('.u-legend').textContent();
+    assert.match(legend, /warn/);
+    assert.match(legend, /alert/);
+  }
+  await page.getByTestId('live-metric-chart').locator('canvas').waitFor();
+  await shot('live-drift');
 });
 
 test('decisions: the audit log with the evidence of each change', async () => {

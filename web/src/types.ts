@@ -160,6 +160,13 @@ export interface DriftReport {
   prediction: ColumnDrift | null;
 }
 
+/** The metrics of a version's labelled predictions (monitor::LiveMetrics::ToJson). */
+export interface LiveMetrics {
+  labels: number;
+  unusable: number;
+  metrics: Record<string, number>;
+}
+
 /** One served version in `hone monitor --json` (GET /monitor/report). */
 export interface VersionReport {
   version: number;
@@ -170,7 +177,7 @@ export interface VersionReport {
   errors: number;
   error_rate: number | null;
   latency_ms: { p50: number | null; p99: number | null };
-  live: Record<string, unknown>;
+  live: LiveMetrics;
   offline: Record<string, number | string>;
   drift: DriftReport | null | { error: string };
 }

@@ -227,13 +227,7 @@ function DriftTables(props: { report: MonitorReport }) {
               {r.requests} requests · errors {pct(r.error_rate)} · p50 {num(r.latency_ms.p50, 3)} ms · p99{' '}
               {num(r.latency_ms.p99, 3)} ms
             </div>
-            <div class="small">
-              live:{' '}
-              {Object.entries(r.live ?? {})
-                .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
-                .map(([k, v]) => `${k} ${num(v)}`)
-                .join(' · ') || '–'}
-            </div>
+            <LiveLine report={r} />
             {r.drift && 'error' in r.drift && <div class="muted">{r.drift.error}</div>}
             {d && (
               <table class="grid small">
@@ -250,7 +244,7 @@ function DriftTables(props: { report: MonitorReport }) {
                 <tbody>
                   {[...d.columns, ...(d.prediction ? [{ ...d.prediction, name: `${d.prediction.name} (prediction)` }] : [])].map(
                     (c: ColumnDrift) => (
-                      <tr class={c.drifted ? 'failed' : ''}>
+                      <tr class={c.drifted ? 'failed' : ''} data-feature={c.name} data-drifted={String(c.drifted)}>
                         <td>{c.name}</td>
                         <td>{c.method}</td>
                         <td class="num">{num(c.statistic, 3)}</td>
@@ -276,10 +270,48 @@ function DriftTables(props: { report: MonitorReport }) {
   );
 }
 
+/** The live metrics from feedback beside the offline figures of the same names. */
+function LiveLine(props: { report: VersionReport }) {
+  const live = props.report.live;
+  const names = Object.keys(live?.metrics ?? {});
+  return (
+    <div class="small" data-testid="live-metrics">
+      live, from feedback:{' '}
+      {live?.labels
+        ? names
+            .map((k) => {
+              const offline = props.report.offline?.[k];
+              return `${k} ${num(live.metrics[k], 3)}${typeof offline === 'number' ? ` (offline ${num(offline, 3)})` : ''}`;
+            })
+            .join(' · ') + ` over ${live.labels} labels`
+        : 'no labelled predictions yet'}
+      {live?.unusable ? ` · ${live.unusable} labels unusable` : ''}
+    </div>
+  );
+}
+
+/** Each served version's first live metric over the report's time buckets, as one chart. */
+function LiveMetricChart(props: { buckets: { t: number; report: MonitorReport }[]; versions: number[] }) {
+  const metric = props.buckets.flatMap((b) => b.report.versions.flatMap((v) => Object.keys(v.live?.metrics ?? {})))[0];
+  if (!metric) return null;
+  const series = props.versions.map((version) => ({
+    label: `v${version}`,
+    values: props.buckets.map((b) => {
+      const r = b.report.versions.find((v) => v.version === version);
+      const value = r?.live?.metrics?.[metric];
+      return typeof value === 'number' ? value : null;
+    }),
+  }));
+  return (
+    <LineChart title={`live ${metric} from feedback`} time x={props.buckets.map((b) => b.t)} series={series} testid="live-metric-chart" />
+  );
+}
+
 function DriftCharts(props: { buckets: { t: number; report: MonitorReport }[] }) {
   const versions = [...new Set(props.buckets.flatMap((b) => b.report.versions.map((v) => v.version)))];
   return (
     <div class="charts">
+      <LiveMetricChart buckets={props.buckets} versions={versions} />
       {versions.map((version) => {
         const reports = props.buckets.map((b) => b.report.versions.find((v) => v.version === version) ?? null);
         const first = reports.map((r) => (r ? driftOf(r) : null)).find((d) => d);

@@ -1,10 +1,11 @@
 // Runs: MLflow's runs/search on experiment "0" (the runs hone made), paged, sorted and filtered
-// by the server; data digest and code commit come from hone's own run record.
+// by the server; data digest and code commit are tags the server derives from hone's run record
+// (hone.data_digest, mlflow.source.git.commit, hone.code_dirty), so one request fills the table.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { hone, mlflow } from '../api';
+import { mlflow } from '../api';
 import { duration, num, short, time } from '../format';
 import { href, navigate, Route } from '../route';
-import type { HoneRun, MlflowRun } from '../types';
+import type { MlflowRun } from '../types';
 import { ErrorBox, Loading, useAsync } from '../ui';
 
 const kPageSize = 50;
@@ -34,32 +35,6 @@ export function buildFilter(model: string, status: string, text: string): string
   if (status) terms.push(`attributes.status = ${quote(status)}`);
   if (text.trim()) terms.push(text.trim());
   return terms.join(' AND ');
-}
-
-// hone's run record (data digest, code commit) for the runs on screen, a few at a time.
-const detailCache = new Map<string, Promise<HoneRun>>();
-function useRunDetails(ids: string[]): Record<string, HoneRun> {
-  const [details, setDetails] = useState<Record<string, HoneRun>>({});
-  useEffect(() => {
-    let live = true;
-    const queue = [...ids];
-    const worker = async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
-        if (!detailCache.has(id)) detailCache.set(id, hone.get<HoneRun>(`/runs/${id}`));
-        try {
-          const run = await detailCache.get(id)!;
-          if (live) setDetails((d) => ({ ...d, [id]: run }));
-        } catch {
-          detailCache.delete(id);
-        }
-      }
-    };
-    Promise.all([worker(), worker(), worker(), worker()]);
-    return () => {
-      live = false;
-    };
-  }, [ids.join(',')]);
-  return details;
 }
 
 function SortHeader(props: { label: string; field: string; order: string; setOrder: (o: string) => void }) {
@@ -108,7 +83,6 @@ export function RunsPage(props: { route: Route }) {
     [filter, order, pageToken],
   );
   const runs = result.data?.runs ?? [];
-  const details = useRunDetails(runs.map((r) => r.info.run_id));
   const metricKeys = useMemo(() => {
     const count = new Map<string, number>();
     for (const r of runs) for (const m of r.data.metrics ?? []) count.set(m.key, (count.get(m.key) ?? 0) + 1);
@@ -206,8 +180,8 @@ export function RunsPage(props: { route: Route }) {
             <SortHeader label="status" field="attributes.status" order={order} setOrder={(o) => go({ order: o })} />
             <SortHeader label="start" field="attributes.start_time" order={order} setOrder={(o) => go({ order: o })} />
             <th>duration</th>
-            <th>data</th>
-            <th>commit</th>
+            <SortHeader label="data" field="tags.hone.data_digest" order={order} setOrder={(o) => go({ order: o })} />
+            <SortHeader label="commit" field="tags.mlflow.source.git.commit" order={order} setOrder={(o) => go({ order: o })} />
             {metricKeys.map((k) => (
               <SortHeader label={k} field={`metrics.\`${k}\``} order={order} setOrder={(o) => go({ order: o })} />
             ))}
@@ -216,7 +190,8 @@ export function RunsPage(props: { route: Route }) {
         <tbody>
           {runs.map((r) => {
             const id = r.info.run_id;
-            const d = details[id];
+            const digest = tagOf(r, 'hone.data_digest');
+            const commit = tagOf(r, 'mlflow.source.git.commit');
             const metric = (k: string) => r.data.metrics?.find((m) => m.key === k)?.value;
             return (
               <tr class={selected.includes(id) ? 'selected' : ''} data-testid="run-row" data-run={id}>
@@ -234,9 +209,9 @@ export function RunsPage(props: { route: Route }) {
                 </td>
                 <td>{time(r.info.start_time)}</td>
                 <td>{r.info.end_time ? duration(r.info.end_time - r.info.start_time) : '–'}</td>
-                <td class="mono" title={d?.start.data_digest}>{d ? short(d.start.data_digest) : '…'}</td>
-                <td class="mono" title={d?.start.code_commit}>
-                  {d ? short(d.start.code_commit, 8) + (d.start.code_dirty ? '*' : '') : '…'}
+                <td class="mono" title={digest}>{short(digest)}</td>
+                <td class="mono" title={commit}>
+                  {short(commit, 8) + (tagOf(r, 'hone.code_dirty') === 'true' ? '*' : '')}
                 </td>
                 {metricKeys.map((k) => (
                   <td class="num">{num(metric(k))}</td>
