@@ -6,6 +6,8 @@
 - house_prices: two `hone run`s of examples/house_prices in a git repository of its own (gate
   verdicts, blessed; a code commit, the second with uncommitted changes), v1 then v2 promoted to
   production, so that a rollback has somewhere to go;
+- houses_loop: the same pipeline in production, then new data and one look of `hone watch`,
+  which retrains and rejects the candidate (watch.retrain and watch.reject in the audit log);
 - churn: two versions from `hone train --register` (no gate verdict, so not blessed: the
   protected production alias refuses them to a deployer), v1 forced to production by the admin;
 - three MLflow runs in experiment "0" with a loss logged over 20 steps, for compare's charts;
@@ -80,6 +82,23 @@ def main() -> int:
     model = api("GET", "/api/hone/v1/models/house_prices")
     if model["aliases"].get("production") != 2:
         hone("promote", "house_prices", "2", "--store", a.url)
+
+    # houses_loop: the same pipeline under `hone watch`: production v1, then new sales appended
+    # to the data, and one look of the loop, which retrains on them and rejects the candidate
+    # (its rmse is significantly worse than production's): two automatic decisions with evidence.
+    loop = work / "houses_loop"
+    if loop.exists():
+        shutil.rmtree(loop)
+    shutil.copytree(REPO / "examples" / "house_prices", loop)
+    spec = (loop / "hone.yaml").read_text().replace("model: house_prices", "model: houses_loop")
+    (loop / "hone.yaml").write_text(spec + "\nwatch:\n  release: {mode: canary, weight: 0.2}\n")
+    hone("run", "--store", a.url, cwd=loop)
+    with open(loop / "house_prices.csv", "a") as data:
+        data.write("".join((loop / "new_sales.csv").read_text().splitlines(True)[1:]))
+    looked = json.loads(hone("watch", "--once", "--json", "--store", a.url, cwd=loop))
+    actions = [d["action"] for d in looked["decisions"]]
+    if actions[:2] != ["retrain", "reject"]:
+        raise SystemExit(f"hone watch --once decided {actions}, not retrain then reject")
 
     # churn: trained and registered without a pipeline, so without a gate verdict.
     churn = str(REPO / "examples" / "churn" / "churn.csv")

@@ -230,6 +230,19 @@ test('live: drift per feature from served traffic, thresholds drawn, live accura
 test('decisions: the audit log with the evidence of each change', async () => {
   await go('/decisions');
   await page.getByTestId('audit-row').first().waitFor();
+  // The loop's own decisions: one look of `hone watch` retrained houses_loop on new data and
+  // rejected the candidate, each with its reason and evidence.
+  await page.getByTestId('audit-filter').fill('watch.');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid=audit-row]')].map((r) => r.dataset.action).join() === 'watch.reject,watch.retrain');
+  const reject = page.locator('[data-testid=audit-row][data-action="watch.reject"]');
+  assert.match(await reject.getByTestId('why').textContent(), /not blessed: rmse no_worse_than champion/);
+  assert.match(await page.locator('[data-testid=audit-row][data-action="watch.retrain"]').getByTestId('why').textContent(),
+    /retrain: new data: digest \w+ differs from \w+, which production version 1 was trained on/);
+  await reject.getByRole('button', { name: 'evidence' }).click();
+  assert.match(await page.getByTestId('evidence-after').textContent(), /"action": "reject"/);
+  await shot('loop-decisions');
+  await reject.getByRole('button', { name: 'hide' }).click();
   await page.getByTestId('audit-filter').fill('rollback');
   await page.waitForFunction(() =>
     [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.dataset.action.includes('rollback')));

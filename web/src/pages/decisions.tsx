@@ -18,6 +18,20 @@ function pretty(text: string): string {
   }
 }
 
+/** Why: the loop's own reason for a watch.* decision, the action and version of an alias move. */
+export function whyOf(r: AuditRecord): string {
+  let after: Record<string, any>;
+  try {
+    after = JSON.parse(r.after);
+  } catch {
+    return '';
+  }
+  if (!after || typeof after !== 'object') return '';
+  if (typeof after.decision?.reason === 'string') return after.decision.reason;
+  if (typeof after.reason === 'string') return after.reason;
+  return '';
+}
+
 async function load(after: number | null) {
   const head = await hone.get<{ head: { seq: number } | null }>('/audit/head');
   const last = head.head?.seq ?? 0;
@@ -73,6 +87,7 @@ export function DecisionsPage(props: { route: Route }) {
             <th>action</th>
             <th>subject</th>
             <th>actor</th>
+            <th>why</th>
             <th />
           </tr>
         </thead>
@@ -86,6 +101,9 @@ export function DecisionsPage(props: { route: Route }) {
               </td>
               <td>{r.subject}</td>
               <td>{r.actor}</td>
+              <td class="why" data-testid="why">
+                {whyOf(r)}
+              </td>
               <td>
                 <button class="link" onClick={() => setOpen(open === r.seq ? null : r.seq)}>
                   {open === r.seq ? 'hide' : 'evidence'}
@@ -94,7 +112,7 @@ export function DecisionsPage(props: { route: Route }) {
             </tr>,
             open === r.seq && (
               <tr class="evidence">
-                <td colSpan={6}>
+                <td colSpan={7}>
                   <div class="side-by-side">
                     <div>
                       <div class="card-title">before</div>
