@@ -6,6 +6,7 @@
 
 #include "hone/core/digest.h"
 #include "hone/monitor/served_report.h"
+#include "hone/store/audit.h"
 #include "hone/store/remote/wire.h"
 
 namespace hone::server {
@@ -250,14 +251,32 @@ Result<ApiReply> Models(ApiContext& ctx, const ApiRequest& r) {
 
 // --- /audit, /tokens, /leases ---
 
+// The most audit records one GET /audit?q=… reads before it answers with what it found and
+// where to go on: a rare term costs a bounded time per page.
+constexpr size_t kAuditScannedPerRequest = 50000;
+
 Result<ApiReply> Audit(ApiContext& ctx, const ApiRequest& r) {
   if (r.path.size() == 1 && r.method == "GET") {
     HONE_TRY(RequireRole(r.principal, Role::kViewer, "read the audit log"));
     store::AuditQuery q;
     HONE_ASSIGN_OR_RETURN(q.after_seq, QueryInt(r, "after_seq", 0));
+    HONE_ASSIGN_OR_RETURN(q.before_seq, QueryInt(r, "before_seq", 0));
     HONE_ASSIGN_OR_RETURN(q.limit, QueryCount(r, "limit", 0));
-    HONE_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> records, ctx.meta.ListAudit(q));
-    return JsonReply(Json{{"records", wire::ToJsonArray(records)}});
+    const auto order = r.query.find("order");
+    if (order != r.query.end() && order->second != "asc" && order->second != "desc") {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "query parameter 'order' must be asc or desc, not '" + order->second + "'");
+    }
+    q.newest_first = order != r.query.end() && order->second == "desc";
+    const auto text = r.query.find("q");
+    const store::AuditSearch search =
+        store::AuditSearch::Parse(text == r.query.end() ? "" : text->second);
+    HONE_ASSIGN_OR_RETURN(store::AuditPage page,
+                          store::SearchAudit(ctx.meta, q, search, kAuditScannedPerRequest));
+    Json next = page.next_seq ? Json(*page.next_seq) : Json(nullptr);
+    return JsonReply(Json{{"records", wire::ToJsonArray(page.records)},
+                          {q.newest_first ? "next_before_seq" : "next_after_seq", next},
+                          {"scanned", page.scanned}});
   }
   if (r.path.size() == 2 && r.path[1] == "head" && r.method == "GET") {
     HONE_TRY(RequireRole(r.principal, Role::kViewer, "read the audit log"));

@@ -295,6 +295,55 @@ TEST_F(RolesTest, BadRequestsAreAnsweredWithTheirStatusAndAJsonError) {
   EXPECT_THAT(large->body, HasSubstr("larger than the limit"));
 }
 
+// GET /audit as the dashboard's decisions page asks it: newest first, searched on the server
+// by terms in action, actor or subject, paged by before_seq.
+TEST_F(RolesTest, TheAuditLogIsSearchedNewestFirstOnTheServer) {
+  for (int i = 0; i < 3; ++i) Register(/*blessed=*/true);  // three "register" records by admin-bot
+  auto deployer = As(Role::kDeployer);
+  ASSERT_TRUE(deployer->MoveAlias({"churn", "production", 1, std::nullopt, "promote", {"x"}}));
+  ASSERT_TRUE(deployer->MoveAlias({"churn", "production", 2, std::nullopt, "promote", {"x"}}));
+  ASSERT_TRUE(deployer->MoveAlias({"churn", "production", 1, std::nullopt, "rollback", {"x"}}));
+  const int64_t head = deployer->GetAuditHead().value()->seq;
+
+  serve::testing::HttpClient http(server_->port());
+  auto get = [&](const std::string& target) {
+    auto r =
+        http.Send("GET", target, "", "application/json",
+                  "Authorization: Bearer " + tokens_[static_cast<int>(Role::kViewer)] + "\r\n");
+    EXPECT_TRUE(r) << target;
+    EXPECT_EQ(r->status, 200) << target << ": " << r->body;
+    return nlohmann::json::parse(r->body, nullptr, false);
+  };
+  auto actions = [](const nlohmann::json& page) {
+    std::vector<std::string> out;
+    for (const auto& r : page["records"]) out.push_back(r["action"]);
+    return out;
+  };
+  // Two terms, any case, in action and actor: the deployer's promotions, newest first.
+  auto page = get("/api/hone/v1/audit?order=desc&q=PROMOTE%20deployer-bot");
+  EXPECT_EQ(actions(page), (std::vector<std::string>{"promote", "promote"}));
+  EXPECT_EQ(page["records"][0]["seq"], head - 1);
+  EXPECT_TRUE(page["next_before_seq"].is_null());  // searched to the start of the log
+  // A page of two, and the next from where it ended.
+  page = get("/api/hone/v1/audit?order=desc&limit=2&q=churn");
+  EXPECT_EQ(actions(page), (std::vector<std::string>{"rollback", "promote"}));
+  ASSERT_EQ(page["next_before_seq"], head - 1);
+  page =
+      get("/api/hone/v1/audit?order=desc&limit=2&q=churn&before_seq=" + std::to_string(head - 1));
+  EXPECT_EQ(actions(page), (std::vector<std::string>{"promote", "register"}));
+  // Without order or q, the answer is what it was: oldest first.
+  page = get("/api/hone/v1/audit?after_seq=0&limit=1");
+  EXPECT_EQ(page["records"][0]["seq"], 1);
+  EXPECT_EQ(page["next_after_seq"], 1);
+
+  auto bad =
+      http.Send("GET", "/api/hone/v1/audit?order=sideways", "", "application/json",
+                "Authorization: Bearer " + tokens_[static_cast<int>(Role::kViewer)] + "\r\n");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_THAT(bad->body, HasSubstr("'order' must be asc or desc"));
+}
+
 // Found by hone_server_fuzz: a URL whose bytes are not UTF-8, raw or %-decoded, took the server
 // down when an error message echoed it; an unknown run status was answered as corrupt data.
 TEST_F(RolesTest, AUrlThatIsNotUtf8AndAnUnknownRunStatusAreTheClientsErrors) {

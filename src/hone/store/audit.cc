@@ -1,5 +1,7 @@
 #include "hone/store/audit.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -142,6 +144,64 @@ std::vector<std::string> VerifyAuditChain(std::span<const AuditRecord> records,
     problems.push_back("the audit log has records but the store recorded no head");
   }
   return problems;
+}
+
+AuditSearch AuditSearch::Parse(std::string_view text) {
+  AuditSearch search;
+  std::string term;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const unsigned char ch = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
+    if (std::isspace(ch)) {
+      if (!term.empty()) search.terms.push_back(std::move(term));
+      term.clear();
+    } else {
+      term += static_cast<char>(std::tolower(ch));
+    }
+  }
+  return search;
+}
+
+bool AuditSearch::Matches(const AuditRecord& record) const {
+  if (terms.empty()) return true;
+  std::string text = record.action + ' ' + record.actor + ' ' + record.subject;
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return std::all_of(terms.begin(), terms.end(),
+                     [&](const std::string& term) { return text.find(term) != std::string::npos; });
+}
+
+Result<AuditPage> SearchAudit(MetaStore& meta, AuditQuery query, const AuditSearch& search,
+                              size_t max_scanned, size_t chunk_size) {
+  AuditPage page;
+  if (search.empty()) {
+    HONE_ASSIGN_OR_RETURN(page.records, meta.ListAudit(query));
+    page.scanned = page.records.size();
+    if (query.limit && page.records.size() == query.limit) page.next_seq = page.records.back().seq;
+    return page;
+  }
+  const size_t want = query.limit;
+  max_scanned = std::max<size_t>(max_scanned, 1);
+  chunk_size = std::max<size_t>(chunk_size, 1);
+  while (true) {
+    AuditQuery chunk = query;
+    chunk.limit = std::min(chunk_size, max_scanned - page.scanned);
+    HONE_ASSIGN_OR_RETURN(std::vector<AuditRecord> records, meta.ListAudit(chunk));
+    int64_t last = 0;
+    for (AuditRecord& r : records) {
+      ++page.scanned;
+      last = r.seq;
+      if (search.Matches(r)) page.records.push_back(std::move(r));
+      if (want && page.records.size() == want) {
+        page.next_seq = last;
+        return page;
+      }
+    }
+    if (records.size() < chunk.limit) return page;  // the end of the log
+    if (page.scanned >= max_scanned) {
+      page.next_seq = last;
+      return page;
+    }
+    (query.newest_first ? query.before_seq : query.after_seq) = last;
+  }
 }
 
 }  // namespace hone::store

@@ -3,9 +3,11 @@
 #ifndef HONE_STORE_AUDIT_H_
 #define HONE_STORE_AUDIT_H_
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hone/store/meta_store.h"
@@ -44,6 +46,32 @@ Result<AuditHead> ParseAuditHead(std::string_view text, std::string_view store);
 /// `head`). Empty when the chain is intact.
 std::vector<std::string> VerifyAuditChain(std::span<const AuditRecord> records,
                                           const std::optional<AuditHead>& head);
+
+/// A search of the audit log: whitespace-separated terms, each of which must occur, ignoring
+/// ASCII case, in a record's action, actor or subject ("watch. churn" finds the loop's
+/// decisions about churn; "rollback alice" alice's rollbacks).
+struct AuditSearch {
+  std::vector<std::string> terms;  // lower case
+  static AuditSearch Parse(std::string_view text);
+  bool empty() const { return terms.empty(); }
+  bool Matches(const AuditRecord& record) const;
+};
+
+/// One page of a search, and where the next starts: the `seq` to pass as `before_seq` (newest
+/// first) or `after_seq` (oldest first); nullopt once the log has been read to its end.
+struct AuditPage {
+  std::vector<AuditRecord> records;
+  std::optional<int64_t> next_seq;
+  size_t scanned = 0;  // records read
+};
+
+/// The records `query` bounds and orders that match `search`, at most `query.limit` (0: no
+/// limit). An empty search is one ListAudit. Otherwise the log is read `chunk` records at a time
+/// and at most `max_scanned` records in all (each at least 1), so that a rare term costs a
+/// bounded time per page; the page then ends early with next_seq set.
+inline constexpr size_t kAuditSearchChunk = 1000;
+Result<AuditPage> SearchAudit(MetaStore& meta, AuditQuery query, const AuditSearch& search,
+                              size_t max_scanned, size_t chunk = kAuditSearchChunk);
 
 }  // namespace hone::store
 

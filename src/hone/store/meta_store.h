@@ -180,8 +180,10 @@ struct AuditRecord {
 };
 
 struct AuditQuery {
-  int64_t after_seq = 0;  // records with seq > after_seq
-  size_t limit = 0;       // 0: all
+  int64_t after_seq = 0;      // records with seq > after_seq
+  size_t limit = 0;           // 0: all
+  int64_t before_seq = 0;     // and seq < before_seq (0: no bound)
+  bool newest_first = false;  // highest seq first (the limit keeps the newest)
 };
 
 /// The last record of the audit log as the store remembers it beside the log, so removing

@@ -1,5 +1,6 @@
-// Decisions: the hash-chained audit log, newest page first (paged by after_seq), filtered on the
-// page by action, actor or subject, with the evidence (before and after) of each record.
+// Decisions: the hash-chained audit log, newest first, 100 records a page, searched on the server
+// (GET /audit?order=desc&q=…: every term in the action, actor or subject) and paged by
+// before_seq, with why and the evidence (before and after) of each record.
 import { useState } from 'preact/hooks';
 import { hone } from '../api';
 import { time } from '../format';
@@ -32,49 +33,57 @@ export function whyOf(r: AuditRecord): string {
   return '';
 }
 
-async function load(after: number | null) {
-  const head = await hone.get<{ head: { seq: number } | null }>('/audit/head');
-  const last = head.head?.seq ?? 0;
-  const from = after ?? Math.max(0, last - kPageSize);
-  const page = await hone.get<{ records: AuditRecord[] }>('/audit', { after_seq: from, limit: kPageSize });
-  return { from, last, records: [...page.records].reverse() };
+interface AuditPage {
+  records: AuditRecord[];
+  next_before_seq: number | null;
+  scanned: number;
+}
+
+async function load(before: number | null, q: string) {
+  const [head, page] = await Promise.all([
+    hone.get<{ head: { seq: number } | null }>('/audit/head'),
+    hone.get<AuditPage>('/audit', { order: 'desc', limit: kPageSize, q: q || undefined, before_seq: before ?? undefined }),
+  ]);
+  return { last: head.head?.seq ?? 0, ...page };
 }
 
 export function DecisionsPage(props: { route: Route }) {
   const q = props.route.query;
-  const after = q.has('after') ? Number(q.get('after')) : null;
+  const before = q.has('before') ? Number(q.get('before')) : null;
   const filter = q.get('q') ?? '';
   const [open, setOpen] = useState<number | null>(null);
-  const state = useAsync(() => load(after), [after]);
-  const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  const records = (state.data?.records ?? []).filter((r) =>
-    terms.every((t) => `${r.action} ${r.actor} ${r.subject}`.toLowerCase().includes(t)),
-  );
-  const from = state.data?.from ?? 0;
+  const state = useAsync(() => load(before, filter), [before, filter]);
+  const records = state.data?.records ?? [];
+  const next = state.data?.next_before_seq ?? null;
   const last = state.data?.last ?? 0;
+  const upTo = before !== null ? before - 1 : last;
   return (
     <section>
       <h2>Decisions</h2>
       <div class="filters">
         <label class="grow">
-          filter this page
+          search the log
           <input
             data-testid="audit-filter"
             placeholder="promote, watch., a model, a token name…"
             value={filter}
-            onInput={(e) =>
-              navigate(href(['decisions'], { q: (e.target as HTMLInputElement).value, after: after === null ? undefined : String(after) }))
-            }
+            onInput={(e) => navigate(href(['decisions'], { q: (e.target as HTMLInputElement).value }))}
           />
         </label>
-        <button disabled={from <= 0} onClick={() => navigate(href(['decisions'], { q: filter, after: String(Math.max(0, from - kPageSize)) }))}>
-          ← Older
+        <button data-testid="audit-newest" disabled={before === null} onClick={() => navigate(href(['decisions'], { q: filter }))}>
+          ← Newest
         </button>
-        <span class="muted">
-          records {from + 1}–{Math.min(from + kPageSize, last)} of {last}
+        <span class="muted" data-testid="audit-range">
+          {state.data
+            ? `${records.length} ${filter ? 'matching ' : ''}record${records.length === 1 ? '' : 's'} from #${upTo} down to #${next !== null ? next : 1} of ${last}`
+            : ''}
         </span>
-        <button disabled={from + kPageSize >= last} onClick={() => navigate(href(['decisions'], { q: filter, after: String(from + kPageSize) }))}>
-          Newer →
+        <button
+          data-testid="audit-older"
+          disabled={next === null || next <= 1}
+          onClick={() => navigate(href(['decisions'], { q: filter, before: String(next) }))}
+        >
+          Older →
         </button>
       </div>
       <ErrorBox error={state.error} />

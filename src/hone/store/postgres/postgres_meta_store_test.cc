@@ -19,6 +19,7 @@
 #include "hone/core/test_postgres.h"
 #include "hone/store/postgres/connection.h"
 #include "hone/store/postgres/schema.h"
+#include "hone/store/testing/audit_query_conformance.h"
 #include "hone/store/testing/meta_store_conformance.h"
 #include "hone/store/testing/mlflow_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
@@ -478,6 +479,7 @@ TEST_F(PostgresStoreTest, MissingSchemaIsAClearError) {
 
 namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MetaStoreConformance, postgres::PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuditQueryConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorStoreConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorLogConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, TokenStoreConformance, postgres::PostgresBackend);

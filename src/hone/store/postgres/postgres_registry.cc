@@ -2,6 +2,7 @@
 // write holds the store lock (StoreLock) from its first statement to its commit, so numbering,
 // compare-and-swap and the audit chain see no other writer in between.
 #include <charconv>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -86,7 +87,11 @@ constexpr Statement kSetAuditHead{"set_audit_head",
                                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value"};
 constexpr Statement kAudit{"audit",
                            "SELECT seq, ts_ms, actor, action, subject, before, after, prev_hash, "
-                           "hash FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"};
+                           "hash FROM audit WHERE seq > $1 AND seq < $2 ORDER BY seq LIMIT $3"};
+constexpr Statement kAuditNewestFirst{
+    "audit_newest_first",
+    "SELECT seq, ts_ms, actor, action, subject, before, after, prev_hash, hash FROM audit "
+    "WHERE seq > $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"};
 constexpr Statement kAuditHead{"audit_head",
                                "SELECT value FROM hone_meta WHERE key = 'audit_head'"};
 constexpr Statement kStoreId{"store_id", "SELECT value FROM hone_meta WHERE key = 'store_id'"};
@@ -381,7 +386,10 @@ Result<std::vector<AuditRecord>> PostgresMetaStore::ListAudit(const AuditQuery& 
     std::optional<int64_t> limit;  // NULL: LIMIT ALL
     if (query.limit) limit = SqlCount(query.limit);
     std::vector<AuditRecord> records;
-    for (const pqxx::row& row : Exec(tx, kAudit, query.after_seq, limit)) {
+    const int64_t before =
+        query.before_seq > 0 ? query.before_seq : std::numeric_limits<int64_t>::max();
+    for (const pqxx::row& row : Exec(tx, query.newest_first ? kAuditNewestFirst : kAudit,
+                                     query.after_seq, before, limit)) {
       records.push_back(AuditRecord{Int(row[0]), Int(row[1]), Text(row[2]), Text(row[3]),
                                     Text(row[4]), Text(row[5]), Text(row[6]), Text(row[7]),
                                     Text(row[8])});

@@ -259,8 +259,9 @@ Result<bool> RemoteMetaStore::WaitForAliasChange(std::chrono::milliseconds timeo
 
 Result<std::vector<AuditRecord>> RemoteMetaStore::ListAudit(const AuditQuery& query) {
   HONE_CALL(j, "GET",
-            "/audit?after_seq=" + std::to_string(query.after_seq) +
-                "&limit=" + std::to_string(query.limit),
+            "/audit?after_seq=" + std::to_string(query.after_seq) + "&limit=" +
+                std::to_string(query.limit) + "&before_seq=" + std::to_string(query.before_seq) +
+                (query.newest_first ? "&order=desc" : ""),
             Json());
   return DecodedArray<AuditRecord>(j, "records");
 }

@@ -1,6 +1,7 @@
 // SqliteMetaStore's registry half: models, versions, aliases, the audit log.
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "hone/store/audit.h"
@@ -363,10 +364,16 @@ Result<bool> SqliteMetaStore::WaitForAliasChange(std::chrono::milliseconds timeo
 // --- audit and housekeeping ---
 
 Result<std::vector<AuditRecord>> SqliteMetaStore::ListAudit(const AuditQuery& query) {
-  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached("SELECT seq, ts_ms, actor, action, subject, before, "
-                                           "after, prev_hash, hash FROM audit WHERE seq > ? "
-                                           "ORDER BY seq LIMIT ?"));
-  s->Bind(1, query.after_seq).Bind(2, query.limit ? static_cast<int64_t>(query.limit) : -1);
+  static constexpr const char* kOldestFirst =
+      "SELECT seq, ts_ms, actor, action, subject, before, after, prev_hash, hash FROM audit "
+      "WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?";
+  static constexpr const char* kNewestFirst =
+      "SELECT seq, ts_ms, actor, action, subject, before, after, prev_hash, hash FROM audit "
+      "WHERE seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?";
+  HONE_ASSIGN_OR_RETURN(auto s, db_.Cached(query.newest_first ? kNewestFirst : kOldestFirst));
+  s->Bind(1, query.after_seq)
+      .Bind(2, query.before_seq > 0 ? query.before_seq : std::numeric_limits<int64_t>::max())
+      .Bind(3, query.limit ? static_cast<int64_t>(query.limit) : -1);
   std::vector<AuditRecord> records;
   while (true) {
     HONE_ASSIGN_OR_RETURN(bool row, s->Step());
