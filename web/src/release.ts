@@ -1,6 +1,8 @@
 // Alias moves as the CLI makes them (registry::Registry): every one a compare-and-swap on the
-// alias's current version through POST /models/M/aliases/A, so the server's permission checks
-// and protected-alias rule apply, and a move in between fails instead of being undone.
+// alias's current version through POST /models/M/aliases/A (a rollback through
+// POST /models/M/aliases/A/rollback, where the server finds its target as `hone rollback` does),
+// so the server's permission checks and protected-alias rule apply, and a move in between fails
+// instead of being undone.
 import { encodePath, hone } from './api';
 import type { AliasMove } from './types';
 
@@ -37,33 +39,9 @@ export function stopCanary(model: string, current: number) {
 }
 
 /**
- * The version a rollback goes back to: registry::RollbackTarget. Newest move first, each
- * rollback undoes one earlier move and is skipped together with it; moves that changed nothing
- * are ignored.
+ * hone rollback MODEL --alias ALIAS, on the server (registry::RollbackTarget over the alias's
+ * history, then a compare-and-swap): only from `current`, the version the page showed.
  */
-export function rollbackTarget(moves: AliasMove[]): number | null {
-  let undone = 0;
-  for (let i = moves.length - 1; i >= 0; --i) {
-    const m = moves[i];
-    if (m.from === m.to) continue;
-    if (m.action === 'rollback') {
-      ++undone;
-      continue;
-    }
-    if (undone > 0) {
-      --undone;
-      continue;
-    }
-    return m.from ?? null;
-  }
-  return null;
-}
-
-/** hone rollback MODEL --alias ALIAS. */
-export async function rollback(model: string, alias: string, current: number) {
-  const target = rollbackTarget(await history(model, alias));
-  if (target === null) {
-    throw new Error(`alias '${alias}' of model '${model}' has no earlier version to roll back to`);
-  }
-  return move(model, alias, { to: target, expect: current, action: 'rollback' });
+export function rollback(model: string, alias: string, current: number) {
+  return hone.post<AliasMove>(`${aliasPath(model, alias)}/rollback`, { expect: current });
 }

@@ -6,6 +6,7 @@
 
 #include "hone/core/digest.h"
 #include "hone/monitor/served_report.h"
+#include "hone/registry/registry.h"
 #include "hone/store/audit.h"
 #include "hone/store/remote/wire.h"
 
@@ -156,14 +157,10 @@ Result<ApiReply> Runs(ApiContext& ctx, const ApiRequest& r) {
 
 // --- /models ---
 
-Result<ApiReply> MoveAlias(ApiContext& ctx, const ApiRequest& r, const std::string& model,
-                           const std::string& alias) {
-  HONE_ASSIGN_OR_RETURN(Json body, Body(r));
-  HONE_ASSIGN_OR_RETURN(store::AliasChange change,
-                        wire::FromJson<store::AliasChange>(body, "request body"));
-  change.model = model;
-  change.alias = alias;
-  change.actor = ActorOf(r);
+// Every alias move of the API, after the caller's role and the protected-alias rule.
+Result<ApiReply> ApplyAliasChange(ApiContext& ctx, const ApiRequest& r, store::AliasChange change) {
+  const std::string& model = change.model;
+  const std::string& alias = change.alias;
   const bool is_protected = ctx.protected_aliases.contains(alias);
   if (change.forced) {
     HONE_TRY(RequireRole(r.principal, Role::kAdmin, "force an alias move"));
@@ -186,6 +183,48 @@ Result<ApiReply> MoveAlias(ApiContext& ctx, const ApiRequest& r, const std::stri
   }
   HONE_ASSIGN_OR_RETURN(store::AliasMove move, ctx.meta.MoveAlias(change));
   return JsonReply(wire::ToJson(move));
+}
+
+Result<ApiReply> MoveAlias(ApiContext& ctx, const ApiRequest& r, const std::string& model,
+                           const std::string& alias) {
+  HONE_ASSIGN_OR_RETURN(Json body, Body(r));
+  HONE_ASSIGN_OR_RETURN(store::AliasChange change,
+                        wire::FromJson<store::AliasChange>(body, "request body"));
+  change.model = model;
+  change.alias = alias;
+  change.actor = ActorOf(r);
+  return ApplyAliasChange(ctx, r, std::move(change));
+}
+
+// POST /models/M/aliases/A/rollback {"expect": N, "to": N}, both optional: what `hone rollback`
+// does (registry::RollbackTarget over the alias's history, then a compare-and-swap on where it
+// points), on the server, so a page need not repeat the rule. `expect` is the version the
+// caller saw the alias at and `to` the one it was told the rollback goes to: when either is no
+// longer so, kConflict, and nothing moves.
+Result<ApiReply> RollbackAlias(ApiContext& ctx, const ApiRequest& r, const std::string& model,
+                               const std::string& alias) {
+  HONE_TRY(RequireRole(r.principal, Role::kDeployer, "roll back alias '" + alias + "'"));
+  HONE_ASSIGN_OR_RETURN(Json body, r.body.empty() ? Json::object() : Body(r));
+  HONE_ASSIGN_OR_RETURN(
+      auto wanted, wire::Decoding("request body", [&] {
+        return std::pair{wire::GetOptInt(body, "expect"), wire::GetOptInt(body, "to")};
+      }));
+  HONE_ASSIGN_OR_RETURN(int64_t current, ctx.meta.ResolveAlias(model, alias));
+  const std::string name = "alias '" + alias + "' of model '" + model + "'";
+  if (wanted.first && *wanted.first != current) {
+    return Fail(ErrorCode::kConflict, name + " points at version " + std::to_string(current) +
+                                          " now, not " + std::to_string(*wanted.first));
+  }
+  HONE_ASSIGN_OR_RETURN(std::vector<store::AliasMove> history, ctx.meta.AliasHistory(model, alias));
+  HONE_ASSIGN_OR_RETURN(int64_t target, registry::RollbackTarget(model, alias, history));
+  if (wanted.second && *wanted.second != target) {
+    return Fail(ErrorCode::kConflict, "a rollback of " + name + " goes to version " +
+                                          std::to_string(target) + " now, not " +
+                                          std::to_string(*wanted.second));
+  }
+  store::AliasChange change{model,      alias,     target, std::optional<int64_t>(current),
+                            "rollback", ActorOf(r)};
+  return ApplyAliasChange(ctx, r, std::move(change));
 }
 
 Result<ApiReply> Models(ApiContext& ctx, const ApiRequest& r) {
@@ -239,6 +278,9 @@ Result<ApiReply> Models(ApiContext& ctx, const ApiRequest& r) {
     }
     if (p.size() == 4 && (r.method == "POST" || r.method == "PUT")) {
       return MoveAlias(ctx, r, model, alias);
+    }
+    if (p.size() == 5 && p[4] == "rollback" && r.method == "POST") {
+      return RollbackAlias(ctx, r, model, alias);
     }
     if (p.size() == 5 && p[4] == "history" && get) {
       HONE_TRY(RequireRole(r.principal, Role::kViewer, "read aliases"));

@@ -295,6 +295,61 @@ TEST_F(RolesTest, BadRequestsAreAnsweredWithTheirStatusAndAJsonError) {
   EXPECT_THAT(large->body, HasSubstr("larger than the limit"));
 }
 
+// POST /models/M/aliases/A/rollback: `hone rollback` on the server, for the dashboard.
+TEST_F(RolesTest, ARollbackGoesWhereHoneRollbackGoesAndOnlyFromWhereTheCallerSawIt) {
+  for (int i = 0; i < 3; ++i) Register(/*blessed=*/i != 1);  // v2 is not blessed
+  auto admin = As(Role::kAdmin);
+  store::AliasChange forced{"churn", "production", 2, std::nullopt, "promote", {"x"}};
+  forced.forced = true;
+  for (const store::AliasChange& change :
+       {store::AliasChange{"churn", "production", 1, std::nullopt, "promote", {"x"}}, forced,
+        store::AliasChange{"churn", "production", 3, std::nullopt, "promote", {"x"}},
+        store::AliasChange{"churn", "production", 1, std::nullopt, "promote", {"x"}}}) {
+    ASSERT_TRUE(admin->MoveAlias(change));
+  }
+
+  serve::testing::HttpClient http(server_->port());
+  auto rollback = [&](Role role, std::string_view alias, std::string_view body) {
+    auto r = http.Send(
+        "POST", "/api/hone/v1/models/churn/aliases/" + std::string(alias) + "/rollback", body,
+        "application/json", "Authorization: Bearer " + tokens_[static_cast<int>(role)] + "\r\n");
+    EXPECT_TRUE(r);
+    return r.value_or(serve::testing::ClientResponse{});
+  };
+  auto production = [&] { return admin->ResolveAlias("churn", "production").value(); };
+  EXPECT_EQ(rollback(Role::kViewer, "production", "{}").status, 403);
+  // Seen at 2, or told it goes to 2: neither is so, and nothing moves.
+  auto stale = rollback(Role::kDeployer, "production", R"({"expect": 2})");
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_THAT(stale.body, HasSubstr("points at version 1 now, not 2"));
+  stale = rollback(Role::kDeployer, "production", R"({"expect": 1, "to": 2})");
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_THAT(stale.body, HasSubstr("goes to version 3 now, not 2"));
+  EXPECT_EQ(production(), 1);
+
+  auto back = rollback(Role::kDeployer, "production", R"({"expect": 1, "to": 3})");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(nlohmann::json::parse(back.body)["to"], 3);
+  EXPECT_EQ(production(), 3);
+  auto moves = admin->AliasHistory("churn", "production").value();
+  ASSERT_EQ(moves.size(), 5u);
+  EXPECT_EQ(moves[4].action, "rollback");
+  EXPECT_EQ(moves[4].actor, "deployer-bot");
+  // The next rollback walks back past the undone move, to v2, which is not blessed: the
+  // protected alias refuses it to anyone, as it refuses `hone rollback` (no body: from
+  // wherever the alias is).
+  for (Role role : {Role::kDeployer, Role::kAdmin}) {
+    auto refused = rollback(role, "production", "");
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_THAT(refused.body, HasSubstr("churn/2 has no blessed gate verdict"));
+  }
+  EXPECT_EQ(production(), 3);
+  // An alias with nothing before it, and one that does not exist.
+  ASSERT_TRUE(admin->MoveAlias({"churn", "canary", 1, std::nullopt, "canary", {"x"}}));
+  EXPECT_EQ(rollback(Role::kDeployer, "canary", "{}").status, 404);
+  EXPECT_EQ(rollback(Role::kDeployer, "shadow", "{}").status, 404);
+}
+
 // GET /audit as the dashboard's decisions page asks it: newest first, searched on the server
 // by terms in action, actor or subject, paged by before_seq.
 TEST_F(RolesTest, TheAuditLogIsSearchedNewestFirstOnTheServer) {
