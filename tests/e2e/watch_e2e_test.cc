@@ -65,6 +65,9 @@ std::string Csv(const std::vector<House>& houses, bool shuffled = false) {
   return csv;
 }
 
+// The releases here are judged on their live metric. p99_ratio is set far out of reach: a
+// sanitizer build on a loaded machine answered a canary's requests 20 times slower than
+// production's, and the latency rule rolled back a release the test meant the metric to judge.
 constexpr const char* kSpec = R"(model: houses
 data: {path: data.csv}
 target: price
@@ -81,7 +84,7 @@ watch:
     drift: {min_rows: 150, share: 0.3}
     decay: false
   release: {mode: canary, weight: 0.5, min_requests: 120, min_time: 2s, min_labels: 40,
-            max_time: 10m, metric_margin: 0.2, p99_ratio: 10}
+            max_time: 10m, metric_margin: 0.2, p99_ratio: 1000}
 )";
 
 std::string Spec(bool new_data) {
