@@ -1,13 +1,13 @@
-// Times the dashboard's pages in Debian's Chromium against a hone server seeded by
-// bench/ui_pages.sh: from navigation (a fresh browser context each time, so nothing is cached)
-// until the page shows its data. Prints one line per page and writes JSON to OUT.
+// Times the dashboard's pages in Debian's Chromium or Firefox ESR against a hone server seeded
+// by bench/ui_pages.sh: from navigation (a fresh browser context each time, so nothing is
+// cached) until the page shows its data. Prints one line per page and writes JSON to OUT.
 //   UI_URL (…/ui/), TOKEN_FILE, MODEL (the model with many versions), VERSION (one of its
-//   versions), LOADS (default 7), OUT
+//   versions), LOADS (default 7), UI_BROWSER (chromium, the default, or firefox), OUT
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../tests/ui/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
+const { chromium, firefox } = require('playwright-core');
 
 const url = process.env.UI_URL;
 const token = readFileSync(process.env.TOKEN_FILE, 'utf8').trim();
@@ -20,14 +20,19 @@ const pages = [
   ['models', '/models', `[data-testid=models-table] tr[data-model="${model}"]`],
   [`a model's versions (newest 20)`, `/models/${model}`, '[data-testid=version-row]'],
   ['a version', `/models/${model}/versions/${process.env.VERSION ?? 1}`, '[data-testid=lineage]'],
+  ['runs filtered, sorted by a metric', `/runs?filter=${encodeURIComponent("params.model = 'x'")}&order=${encodeURIComponent('metrics.`rmse` ASC')}`, '[data-testid=run-row]'],
   ['decisions (newest 100 audit records)', '/decisions', '[data-testid=audit-row]'],
+  ['decisions searched (2 of all records)', '/decisions?q=canary', '[data-testid=audit-row]:has-text("big@canary")'],
 ];
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser =
+  (process.env.UI_BROWSER ?? 'chromium') === 'firefox'
+    ? await firefox.launch({ channel: 'moz-firefox', executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr' })
+    : await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
 const results = [];
 try {
   for (const [name, hash, ready] of pages) {

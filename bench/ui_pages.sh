@@ -2,20 +2,25 @@
 # How fast the dashboard's pages load with 10,000 runs and 1,000 versions: a release-built
 # `hone server --ui-dir web/dist` on a fresh SQLite store (or PostgreSQL with --postgres and
 # HONE_TEST_PG_URL), seeded through MLflow's REST API (runs with params and metrics, versions of
-# one model, aliases moved), then bench/ui_pages.mjs times each page in Debian's Chromium from
-# navigation until its data shows, each load in a fresh browser context (nothing cached).
+# one model, aliases moved) and with audit records appended through hone's (as `hone watch`
+# appends its decisions), then bench/ui_pages.mjs times each page in Debian's Chromium and
+# Firefox ESR from navigation until its data shows, each load in a fresh browser context (nothing
+# cached).
 #
-# Usage: bench/ui_pages.sh [--runs N] [--versions N] [--loads N] [--binary PATH]
+# Usage: bench/ui_pages.sh [--runs N] [--versions N] [--audit N] [--loads N] [--binary PATH]
+#                          [--browsers "chromium firefox"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-RUNS=10000 VERSIONS=1000 LOADS=7 BINARY=$root/build/release/apps/hone/hone
+RUNS=10000 VERSIONS=1000 AUDIT=20000 LOADS=7 BINARY=$root/build/release/apps/hone/hone BROWSERS="chromium firefox"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) RUNS=$2; shift ;;
     --versions) VERSIONS=$2; shift ;;
+    --audit) AUDIT=$2; shift ;;
     --loads) LOADS=$2; shift ;;
     --binary) BINARY=$(realpath "$2"); shift ;;
+    --browsers) BROWSERS=$2; shift ;;
     *) echo "ui_pages: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -41,10 +46,10 @@ for _ in $(seq 1 100); do [[ -s $work/port ]] && break; sleep 0.1; done
 [[ -s $work/port ]] || { echo "ui_pages: hone server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
 api="http://127.0.0.1:$(cat "$work/port")"
 
-echo "ui_pages: seeding $RUNS runs and $VERSIONS versions of model 'big' through $api"
-/usr/bin/python3 - "$api" "$work/admin.tok" "$RUNS" "$VERSIONS" <<'PY'
+echo "ui_pages: seeding $RUNS runs, $VERSIONS versions of model 'big' and $AUDIT loop decisions through $api"
+/usr/bin/python3 - "$api" "$work/admin.tok" "$RUNS" "$VERSIONS" "$AUDIT" <<'PY'
 import concurrent.futures, json, random, sys, time, urllib.request
-api, token_file, runs, versions = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+api, token_file, runs, versions, audit = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 token = open(token_file).read().strip()
 def call(method, path, body):
     req = urllib.request.Request(f"{api}/api/2.0/mlflow/{path}", data=json.dumps(body).encode(),
@@ -74,9 +79,25 @@ for v in range(versions):
                                            "run_id": ids[v % len(ids)]})
 for v in (versions // 2, versions):
     call("POST", "registered-models/alias", {"name": "big", "alias": "canary", "version": str(v)})
+def decide(i):  # what one look of `hone watch` appends when it decides nothing new
+    body = {"action": "watch.wait", "subject": f"model-{i % 50}", "before": "{}",
+            "after": json.dumps({"decision": {"action": "wait", "reason": f"look {i}: nothing to do"}})}
+    req = urllib.request.Request(f"{api}/api/hone/v1/audit", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+with concurrent.futures.ThreadPoolExecutor(4) as pool:
+    list(pool.map(decide, range(audit)))
 print(f"ui_pages: seeded in {time.time() - start:.0f} s")
 PY
 
-echo "ui_pages: $LOADS loads of each page, Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-UI_URL="$api/ui/" TOKEN_FILE="$work/admin.tok" MODEL=big VERSION=$((VERSIONS / 2)) LOADS=$LOADS \
-  OUT="$root/bench/out/ui_pages.json" timeout 900 node bench/ui_pages.mjs
+mkdir -p "$root/bench/out"
+for browser in $BROWSERS; do
+  case $browser in
+    chromium) version=$(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') ;;
+    firefox) version=$(/usr/bin/firefox-esr --version 2>/dev/null | awk '{print $3}') ;;
+    *) echo "ui_pages: unknown browser $browser (chromium, firefox)" >&2; exit 2 ;;
+  esac
+  echo "ui_pages: $LOADS loads of each page, $browser $version, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  UI_URL="$api/ui/" TOKEN_FILE="$work/admin.tok" MODEL=big VERSION=$((VERSIONS / 2)) LOADS=$LOADS \
+    UI_BROWSER=$browser OUT="$root/bench/out/ui_pages-$browser.json" timeout 900 node bench/ui_pages.mjs
+done
