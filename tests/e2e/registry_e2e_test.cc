@@ -663,6 +663,24 @@ TEST_P(RegistryE2eTest, AuditChainCatchesEdits) {
   json page = HoneJson({"audit", "list", "--after", "3", "--limit", "1"});
   ASSERT_EQ(page["records"].size(), 1u) << page;
   EXPECT_EQ(page["records"][0]["seq"], 4);
+  // Newest first, searched (every word, any case), and bounded above.
+  auto seqs = [](const json& j) {
+    std::vector<int> out;
+    for (const json& r : j["records"]) out.push_back(r["seq"]);
+    return out;
+  };
+  EXPECT_EQ(seqs(HoneJson({"audit", "list", "--newest-first", "--limit", "2"})),
+            (std::vector<int>{5, 4}));
+  EXPECT_EQ(seqs(HoneJson({"audit", "list", "--newest-first", "--search", "PROMOTE houses"})),
+            (std::vector<int>{4, 3}));
+  EXPECT_EQ(seqs(HoneJson({"audit", "list", "--before", "4", "--search", "houses@production"})),
+            (std::vector<int>{3}));
+  if (postgres()) {  // the audit commands read no artifact, so they need no --artifacts
+    for (const char* sub : {"list", "verify"}) {
+      RunResult bare = ws_.Hone({"audit", sub, "--store", StoreUrl(), "--json"});
+      EXPECT_EQ(bare.exit_code, 0) << sub << ": " << bare.out << bare.err;
+    }
+  }
 
   // An edit behind hone's back breaks the chain at that record.
   Sql("UPDATE audit SET actor = 'mallory' WHERE seq = 2");

@@ -1,8 +1,11 @@
 // hone store check | hone gc | hone audit verify | hone audit list: keeping the store whole.
+#include <limits>
+
 #include "hone/cli/commands.h"
 #include "hone/cli/report.h"
 #include "hone/cli/store_report.h"
 #include "hone/registry/store_check.h"
+#include "hone/store/audit.h"
 
 namespace hone::cli {
 namespace {
@@ -12,7 +15,10 @@ struct StoreCommandFlags {
   bool json = false;
   int64_t grace_seconds = 3600;
   int64_t after = 0;
+  int64_t before = 0;
   size_t limit = 0;
+  bool newest_first = false;
+  std::string search;
 };
 
 int RunCheck(Io& io, const StoreCommandFlags& f) {
@@ -63,12 +69,12 @@ int RunGc(Io& io, const StoreCommandFlags& f) {
 }
 
 int RunAuditVerify(Io& io, const StoreCommandFlags& f) {
-  auto s = OpenStoreFrom(f.store, /*create=*/false);
+  auto s = OpenMetaStoreFrom(f.store);
   if (!s) return ReportError(io, "audit verify", s.error(), f.json);
   size_t records = 0;
-  auto problems = registry::VerifyAudit(*s->meta, &records);
+  auto problems = registry::VerifyAudit(**s, &records);
   if (!problems) return ReportError(io, "audit verify", problems.error(), f.json);
-  auto head = s->meta->GetAuditHead();
+  auto head = (*s)->GetAuditHead();
   if (!head) return ReportError(io, "audit verify", head.error(), f.json);
   const std::string head_hash = *head ? (*head)->hash : "";
   if (f.json) {
@@ -87,12 +93,17 @@ int RunAuditVerify(Io& io, const StoreCommandFlags& f) {
 }
 
 int RunAuditList(Io& io, const StoreCommandFlags& f) {
-  auto s = OpenStoreFrom(f.store, /*create=*/false);
+  auto s = OpenMetaStoreFrom(f.store);
   if (!s) return ReportError(io, "audit list", s.error(), f.json);
-  auto records = s->meta->ListAudit({.after_seq = f.after, .limit = f.limit});
-  if (!records) return ReportError(io, "audit list", records.error(), f.json);
+  const store::AuditQuery query{.after_seq = f.after,
+                                .limit = f.limit,
+                                .before_seq = f.before,
+                                .newest_first = f.newest_first};
+  auto page = store::SearchAudit(**s, query, store::AuditSearch::Parse(f.search),
+                                 std::numeric_limits<size_t>::max());
+  if (!page) return ReportError(io, "audit list", page.error(), f.json);
   nlohmann::json j = {{"records", nlohmann::json::array()}};
-  for (const store::AuditRecord& r : *records) {
+  for (const store::AuditRecord& r : page->records) {
     auto parse = [](const std::string& text) {
       auto v = nlohmann::json::parse(text, nullptr, false);
       return v.is_discarded() ? nlohmann::json(text) : v;
@@ -145,7 +156,13 @@ Action AddAuditCommand(CLI::App& app) {
       "verify", "Check the chain; name any edited or removed record (exit 1 if broken)");
   CLI::App* list = cmd->add_subcommand("list", "The records, oldest first");
   list->add_option("--after", f->after, "Only records after this sequence number");
+  list->add_option("--before", f->before, "Only records before this sequence number");
   list->add_option("--limit", f->limit, "At most this many (0 = all)");
+  list->add_flag("--newest-first", f->newest_first,
+                 "Newest first (with --limit: the newest records)");
+  list->add_option("--search", f->search,
+                   "Only records with every one of these space-separated words in their "
+                   "action, actor or subject, ignoring case (\"watch. churn\")");
   for (CLI::App* sub : {verify, list}) {
     AddStoreCommandFlags(sub, f->store, f->json);
   }

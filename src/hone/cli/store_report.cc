@@ -50,6 +50,16 @@ Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create,
   return store::OpenStore(options);
 }
 
+Result<std::unique_ptr<store::MetaStore>> OpenMetaStoreFrom(const StoreFlags& flags) {
+  std::string url = flags.store;
+  if (url.empty()) {
+    if (const char* env = std::getenv("HONE_STORE")) url = env;
+  }
+  if (url.find("://") != std::string::npos) return store::OpenMetaStore(url, /*create=*/false);
+  HONE_ASSIGN_OR_RETURN(store::Store s, OpenStoreFrom(flags, /*create=*/false));
+  return std::move(s.meta);
+}
+
 std::string FormatTime(store::TimeMs ms) {
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};

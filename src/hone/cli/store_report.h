@@ -27,6 +27,9 @@ void AddStoreCommandFlags(CLI::App* command, StoreFlags& flags, bool& json);
 /// directory) name.
 Result<store::Store> OpenStoreFrom(const StoreFlags& flags, bool create,
                                    const std::filesystem::path& cwd = {});
+/// Opens only the MetaStore the flags name, for commands that read no artifact: a
+/// postgresql:// or http(s):// store then needs no --artifacts folder.
+Result<std::unique_ptr<store::MetaStore>> OpenMetaStoreFrom(const StoreFlags& flags);
 
 /// Runs the subcommand of `command` (e.g. "models") that was chosen, from `bodies` by name, on
 /// the store the flags name; prints the JSON it returns with --json, or reports its error.
