@@ -16,6 +16,7 @@
 
 #include "hone/core/test_postgres.h"
 #include "hone/server/team_server.h"
+#include "hone/server/testing/role_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
 #include "hone/store/remote/http_client.h"
@@ -41,23 +42,14 @@ class MlflowApiTest : public ::testing::Test {
   }
   /// A server on `store` (and `artifacts`, when not beside the store), with a token per role.
   void Start(const std::string& store, const std::string& artifacts) {
-    auto meta = store::OpenMetaStore(store, /*create=*/true);
-    ASSERT_TRUE(meta) << meta.error().message();
-    for (store::Role role : {store::Role::kViewer, store::Role::kTrainer, store::Role::kDeployer,
-                             store::Role::kAdmin}) {
-      auto minted = MintToken(store::RoleName(role), role);
-      ASSERT_TRUE(minted);
-      ASSERT_TRUE((*meta)->CreateToken(minted->stored, {"setup"}));
-      tokens_[store::RoleName(role)] = minted->text;
-    }
     TeamServerOptions options;
     options.store = store;
     options.artifacts = artifacts;
-    options.http.port = 0;
     options.http.threads = 2;
-    auto started = TeamServer::Start(options);
+    auto started = testing::StartRoleServer(options, /*suffix=*/"");
     ASSERT_TRUE(started) << started.error().message();
-    server_ = std::move(*started);
+    for (const auto& [role, text] : started->tokens) tokens_[store::RoleName(role)] = text;
+    server_ = std::move(started->server);
   }
   void TearDown() override {
     if (server_) server_->Stop();

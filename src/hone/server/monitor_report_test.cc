@@ -24,6 +24,7 @@
 #include "hone/serve/testing/http_client.h"
 #include "hone/serve/testing/trained_models.h"
 #include "hone/server/team_server.h"
+#include "hone/server/testing/role_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/open_store.h"
 #include "hone/store/remote/remote_meta_store.h"
@@ -80,22 +81,14 @@ class MonitorReportTest : public ::testing::Test {
            ("hone_monitor_report_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    const std::string db = (dir_ / "hone.db").string();
-    auto meta = store::OpenMetaStore(db, true);
-    ASSERT_TRUE(meta) << meta.error().message();
-    for (Role role : {Role::kViewer, Role::kAdmin}) {
-      auto minted = MintToken(std::string(store::RoleName(role)) + "-bot", role);
-      ASSERT_TRUE(minted);
-      ASSERT_TRUE((*meta)->CreateToken(minted->stored, {"setup"}));
-      (role == Role::kAdmin ? admin_token_ : viewer_token_) = minted->text;
-    }
     TeamServerOptions options;
-    options.store = db;
-    options.http.port = 0;
+    options.store = (dir_ / "hone.db").string();
     options.http.threads = 2;
-    auto started = TeamServer::Start(options);
+    auto started = testing::StartRoleServer(options);
     ASSERT_TRUE(started) << started.error().message();
-    server_ = std::move(*started);
+    admin_token_ = started->token(Role::kAdmin);
+    viewer_token_ = started->token(Role::kViewer);
+    server_ = std::move(started->server);
     auto admin = RemoteMetaStore::Open(server_->url(), {.token = admin_token_});
     ASSERT_TRUE(admin) << admin.error().message();
     admin_ = std::move(*admin);

@@ -12,6 +12,7 @@
 #include "hone/core/digest.h"
 #include "hone/serve/testing/http_client.h"
 #include "hone/server/team_server.h"
+#include "hone/server/testing/role_server.h"
 #include "hone/server/tokens.h"
 #include "hone/store/artifact_store.h"
 #include "hone/store/audit.h"
@@ -37,22 +38,13 @@ class RolesTest : public ::testing::Test {
            ("hone_roles_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    const std::string db = (dir_ / "hone.db").string();
-    auto meta = store::OpenMetaStore(db, true);
-    ASSERT_TRUE(meta) << meta.error().message();
-    for (Role role : kRoles) {
-      auto minted = MintToken(std::string(store::RoleName(role)) + "-bot", role);
-      ASSERT_TRUE(minted);
-      ASSERT_TRUE((*meta)->CreateToken(minted->stored, {"setup"}));
-      tokens_[static_cast<int>(role)] = minted->text;
-    }
     TeamServerOptions options;
-    options.store = db;
-    options.http.port = 0;
+    options.store = (dir_ / "hone.db").string();
     options.http.threads = 4;
-    auto started = TeamServer::Start(options);
+    auto started = testing::StartRoleServer(options);
     ASSERT_TRUE(started) << started.error().message();
-    server_ = std::move(*started);
+    for (Role role : kRoles) tokens_[static_cast<int>(role)] = started->token(role);
+    server_ = std::move(started->server);
   }
   void TearDown() override {
     server_.reset();
