@@ -16,6 +16,7 @@
 #include "hone/store/open_store.h"
 #include "hone/store/remote/remote_meta_store.h"
 #include "hone/store/testing/audit_query_conformance.h"
+#include "hone/store/testing/concurrency_conformance.h"
 #include "hone/store/testing/meta_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
 #include "hone/store/testing/monitor_store_conformance.h"
@@ -120,11 +121,15 @@ using RemotePostgresBackend = RemoteBackend<true>;
 
 namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MetaStoreConformance, server::RemoteSqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MetaStoreConcurrencyConformance,
+                               server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, AuditQueryConformance, server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MonitorStoreConformance, server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, MonitorLogConformance, server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Remote, TokenStoreConformance, server::RemoteSqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, MetaStoreConformance, server::RemotePostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, MetaStoreConcurrencyConformance,
+                               server::RemotePostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, AuditQueryConformance,
                                server::RemotePostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(RemotePostgres, MonitorStoreConformance,

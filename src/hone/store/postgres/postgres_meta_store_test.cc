@@ -20,6 +20,7 @@
 #include "hone/store/postgres/connection.h"
 #include "hone/store/postgres/schema.h"
 #include "hone/store/testing/audit_query_conformance.h"
+#include "hone/store/testing/concurrency_conformance.h"
 #include "hone/store/testing/meta_store_conformance.h"
 #include "hone/store/testing/mlflow_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
@@ -479,6 +480,8 @@ TEST_F(PostgresStoreTest, MissingSchemaIsAClearError) {
 
 namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MetaStoreConformance, postgres::PostgresBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MetaStoreConcurrencyConformance,
+                               postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuditQueryConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorStoreConformance, postgres::PostgresBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, MonitorLogConformance, postgres::PostgresBackend);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "hone/store/testing/audit_query_conformance.h"
+#include "hone/store/testing/concurrency_conformance.h"
 #include "hone/store/testing/meta_store_conformance.h"
 #include "hone/store/testing/mlflow_store_conformance.h"
 #include "hone/store/testing/monitor_log_conformance.h"
@@ -41,6 +42,7 @@ struct SqliteBackend {
 
 namespace hone::store::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MetaStoreConformance, sqlite::SqliteBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MetaStoreConcurrencyConformance, sqlite::SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuditQueryConformance, sqlite::SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MonitorStoreConformance, sqlite::SqliteBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, MonitorLogConformance, sqlite::SqliteBackend);
