@@ -246,6 +246,8 @@ test('decisions: the audit log with the evidence of each change', async () => {
   await page.getByTestId('audit-filter').fill('rollback');
   await page.waitForFunction(() =>
     [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.dataset.action.includes('rollback')));
+  assert.equal(await page.locator('[data-testid=audit-row][data-action=rollback]').first().getByTestId('why').textContent(),
+    'v2 → v1');
   await page.locator('[data-testid=audit-row] button').first().click();
   assert.match(await page.getByTestId('evidence-after').textContent(), /"version": 1/);
   await shot('decisions');

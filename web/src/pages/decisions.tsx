@@ -19,18 +19,29 @@ function pretty(text: string): string {
   }
 }
 
-/** Why: the loop's own reason for a watch.* decision, the action and version of an alias move. */
-export function whyOf(r: AuditRecord): string {
-  let after: Record<string, any>;
+function parsed(text: string): Record<string, any> | null {
   try {
-    after = JSON.parse(r.after);
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' ? v : null;
   } catch {
-    return '';
+    return null;
   }
-  if (!after || typeof after !== 'object') return '';
-  if (typeof after.decision?.reason === 'string') return after.decision.reason;
-  if (typeof after.reason === 'string') return after.reason;
-  return '';
+}
+
+/** Why: the loop's own reason for a watch.* decision; for an alias move (subject M@A), where the
+ * alias went, with its share and whether an admin forced it. */
+export function whyOf(r: AuditRecord): string {
+  const after = parsed(r.after);
+  if (typeof after?.decision?.reason === 'string') return after.decision.reason;
+  if (typeof after?.reason === 'string') return after.reason;
+  if (!r.subject.includes('@')) return '';
+  const before = parsed(r.before);
+  const at = (j: Record<string, any> | null) => (typeof j?.version === 'number' ? `v${j.version}` : 'none');
+  return (
+    `${at(before)} → ${after ? at(after) : 'removed'}` +
+    (typeof after?.weight === 'number' ? `, share ${after.weight}` : '') +
+    (after?.forced ? ', forced by an admin' : '')
+  );
 }
 
 interface AuditPage {
