@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "hone/pipeline/spec.h"
+#include "hone/pipeline/spec_test_util.h"
 
 namespace hone::pipeline {
 namespace {
 
-constexpr std::string_view kHead = "model: m\ndata: {path: d.csv}\ntarget: y\n";
-
 Spec Parse(std::string_view rest) {
-  auto spec = ParseSpec(std::string(kHead) + std::string(rest), "hone.yaml");
+  auto spec = testing::Parse(testing::Head(rest));
   EXPECT_TRUE(spec) << spec.error().message();
   return spec ? *spec : Spec{};
 }

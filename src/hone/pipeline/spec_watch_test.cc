@@ -7,27 +7,16 @@
 #include <gtest/gtest.h>
 
 #include "hone/pipeline/spec.h"
+#include "hone/pipeline/spec_test_util.h"
 
 namespace hone::pipeline {
 namespace {
 
 using ::testing::HasSubstr;
 
-constexpr std::string_view kHead = "model: m\ndata: {path: d.csv}\ntarget: y\n";
-
-Result<Spec> Parse(std::string_view rest) {
-  return ParseSpec(std::string(kHead) + std::string(rest), "hone.yaml");
-}
-
-std::string ErrorOf(std::string_view rest) {
-  auto spec = Parse(rest);
-  if (spec) {
-    ADD_FAILURE() << "parsed, but should not have:\n" << rest;
-    return "";
-  }
-  EXPECT_EQ(spec.error().code(), ErrorCode::kInvalidArgument) << spec.error().message();
-  return spec.error().message();
-}
+// The spec of the three required keys and `rest`; the error it must give.
+Result<Spec> Parse(std::string_view rest) { return testing::Parse(testing::Head(rest)); }
+std::string ErrorOf(std::string_view rest) { return testing::ErrorOf(testing::Head(rest)); }
 
 TEST(SpecWatchTest, AbsentMeansNoWatchSection) {
   auto spec = Parse("");
