@@ -55,7 +55,7 @@ Result<std::unique_ptr<store::MetaStore>> OpenMetaStoreFrom(const StoreFlags& fl
   if (url.empty()) {
     if (const char* env = std::getenv("HONE_STORE")) url = env;
   }
-  if (url.find("://") != std::string::npos) return store::OpenMetaStore(url, /*create=*/false);
+  if (store::IsStoreUrl(url)) return store::OpenMetaStore(url, /*create=*/false);
   HONE_ASSIGN_OR_RETURN(store::Store s, OpenStoreFrom(flags, /*create=*/false));
   return std::move(s.meta);
 }

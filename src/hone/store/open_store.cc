@@ -73,6 +73,8 @@ Result<void> CheckScheme(std::string_view url) {
 
 }  // namespace
 
+bool IsStoreUrl(std::string_view store) { return SchemeOf(store) != nullptr; }
+
 Result<std::unique_ptr<MetaStore>> OpenMetaStore(const std::string& url, bool create) {
   if (const Scheme* scheme = SchemeOf(url)) return scheme->open(url);
   HONE_TRY(CheckScheme(url));

@@ -48,6 +48,10 @@ inline bool IsServerUrl(std::string_view url) {
   return url.starts_with("http://") || url.starts_with("https://");
 }
 
+/// Whether `store` is a URL of a kind OpenMetaStore opens (postgresql://, postgres://, http://,
+/// https://) rather than a path.
+bool IsStoreUrl(std::string_view store);
+
 /// Opens only the MetaStore at `url` (a database file path or a postgresql:// URL).
 Result<std::unique_ptr<MetaStore>> OpenMetaStore(const std::string& url, bool create);
 
