@@ -4,10 +4,8 @@
 //   UI_URL (…/ui/), TOKEN_FILE, MODEL (the model with many versions), VERSION (one of its
 //   versions), LOADS (default 7), UI_BROWSER (chromium, the default, or firefox), OUT
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
-const require = createRequire(new URL('../tests/ui/package.json', import.meta.url));
-const { chromium, firefox } = require('playwright-core');
+import { launch } from '../tests/ui/browser.mjs';
 
 const url = process.env.UI_URL;
 const token = readFileSync(process.env.TOKEN_FILE, 'utf8').trim();
@@ -25,14 +23,7 @@ const pages = [
   ['decisions searched (2 of all records)', '/decisions?q=canary', '[data-testid=audit-row]:has-text("big@canary")'],
 ];
 
-const browser =
-  (process.env.UI_BROWSER ?? 'chromium') === 'firefox'
-    ? await firefox.launch({ channel: 'moz-firefox', executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr' })
-    : await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+const browser = await launch(process.env.UI_BROWSER ?? 'chromium');
 const results = [];
 try {
   for (const [name, hash, ready] of pages) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, firefox } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const url = process.env.UI_URL;
 const adminToken = readFileSync(process.env.ADMIN_TOKEN_FILE, 'utf8').trim();
@@ -22,19 +22,7 @@ let browser, page;
 const pageErrors = [];
 
 before(async () => {
-  // launch() makes a fresh profile either way.
-  if (browserName === 'chromium') {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-  } else if (browserName === 'firefox') {
-    // Debian's firefox-esr speaks WebDriver BiDi, which playwright-core's moz-firefox channel drives.
-    browser = await firefox.launch({ channel: 'moz-firefox', executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr' });
-  } else {
-    throw new Error(`UI_BROWSER=${browserName}: expected chromium or firefox`);
-  }
+  browser = await launch(browserName);
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   // Nothing may come from anywhere but the server under test.
   await context.route('**/*', (route) =>
