@@ -51,11 +51,6 @@ Result<void> RequireRole(const Principal& principal, store::Role needed, std::st
 Result<bool> IsBlessed(store::MetaStore& meta, const store::ArtifactStore& artifacts,
                        std::string_view model, int64_t version);
 
-/// Splits "/a/b%20c?x=1&y=2" into %-decoded segments and query parameters; kInvalidArgument
-/// for a bad %-escape.
-Result<void> SplitTarget(std::string_view target, std::vector<std::string>& path,
-                         std::map<std::string, std::string>& query);
-
 }  // namespace hone::server
 
 #endif  // HONE_SERVER_HONE_API_H_

@@ -7,6 +7,7 @@
 #include "hone/core/log.h"
 #include "hone/server/hone_api.h"
 #include "hone/server/mlflow_api.h"
+#include "hone/server/request_target.h"
 #include "hone/server/static_files.h"
 #include "hone/server/tokens.h"
 #include "hone/store/audit.h"
