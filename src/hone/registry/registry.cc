@@ -115,19 +115,30 @@ Result<AliasOutcome> Registry::Promote(std::string_view model, int64_t version,
   return AliasOutcome{move.from, move.to, true};
 }
 
-Result<AliasOutcome> Registry::Rollback(std::string_view model, std::string_view alias) {
-  HONE_TRY(store::CheckName("alias", alias));
-  HONE_ASSIGN_OR_RETURN(int64_t current, meta_.ResolveAlias(model, alias));
-  HONE_ASSIGN_OR_RETURN(std::vector<store::AliasMove> history, meta_.AliasHistory(model, alias));
+Result<store::AliasChange> RollbackChange(store::MetaStore& meta, std::string_view model,
+                                          std::string_view alias, store::Actor actor,
+                                          std::optional<int64_t> expect) {
+  HONE_ASSIGN_OR_RETURN(int64_t current, meta.ResolveAlias(model, alias));
+  if (expect && *expect != current) {
+    return Fail(ErrorCode::kConflict, "alias '" + std::string(alias) + "' of model '" +
+                                          std::string(model) + "' points at version " +
+                                          std::to_string(current) + " now, not " +
+                                          std::to_string(*expect));
+  }
+  HONE_ASSIGN_OR_RETURN(std::vector<store::AliasMove> history, meta.AliasHistory(model, alias));
   HONE_ASSIGN_OR_RETURN(int64_t target, RollbackTarget(model, alias, history));
-  // Compare-and-swap on the position the target was computed from: a move in between fails
-  // the rollback instead of undoing someone else's release.
-  store::AliasChange change{std::string(model),
+  // Compare-and-swap on the position the target was computed from.
+  return store::AliasChange{std::string(model),
                             std::string(alias),
                             target,
                             std::optional<std::optional<int64_t>>(current),
                             "rollback",
-                            actor_};
+                            std::move(actor)};
+}
+
+Result<AliasOutcome> Registry::Rollback(std::string_view model, std::string_view alias) {
+  HONE_TRY(store::CheckName("alias", alias));
+  HONE_ASSIGN_OR_RETURN(store::AliasChange change, RollbackChange(meta_, model, alias, actor_));
   HONE_ASSIGN_OR_RETURN(store::AliasMove move, meta_.MoveAlias(change));
   return AliasOutcome{move.from, move.to, true};
 }

@@ -44,6 +44,14 @@ struct AliasOutcome {
 Result<int64_t> RollbackTarget(std::string_view model, std::string_view alias,
                                std::span<const store::AliasMove> history);
 
+/// The move a rollback of `model`'s `alias` makes: back to RollbackTarget of its history, as a
+/// compare-and-swap on where it points now, so that a move in between fails the rollback
+/// instead of undoing someone else's release. With `expect`, kConflict unless the alias points
+/// at `*expect` now (the version a caller saw). Reads the store; moves nothing.
+Result<store::AliasChange> RollbackChange(store::MetaStore& meta, std::string_view model,
+                                          std::string_view alias, store::Actor actor,
+                                          std::optional<int64_t> expect = std::nullopt);
+
 /// Registry operations over one open store. Not thread-safe, like the MetaStore it uses; does
 /// not own the stores.
 class Registry {

@@ -209,21 +209,13 @@ Result<ApiReply> RollbackAlias(ApiContext& ctx, const ApiRequest& r, const std::
       auto wanted, wire::Decoding("request body", [&] {
         return std::pair{wire::GetOptInt(body, "expect"), wire::GetOptInt(body, "to")};
       }));
-  HONE_ASSIGN_OR_RETURN(int64_t current, ctx.meta.ResolveAlias(model, alias));
-  const std::string name = "alias '" + alias + "' of model '" + model + "'";
-  if (wanted.first && *wanted.first != current) {
-    return Fail(ErrorCode::kConflict, name + " points at version " + std::to_string(current) +
-                                          " now, not " + std::to_string(*wanted.first));
+  HONE_ASSIGN_OR_RETURN(store::AliasChange change,
+                        registry::RollbackChange(ctx.meta, model, alias, ActorOf(r), wanted.first));
+  if (wanted.second && *wanted.second != *change.to) {
+    return Fail(ErrorCode::kConflict, "a rollback of alias '" + alias + "' of model '" + model +
+                                          "' goes to version " + std::to_string(*change.to) +
+                                          " now, not " + std::to_string(*wanted.second));
   }
-  HONE_ASSIGN_OR_RETURN(std::vector<store::AliasMove> history, ctx.meta.AliasHistory(model, alias));
-  HONE_ASSIGN_OR_RETURN(int64_t target, registry::RollbackTarget(model, alias, history));
-  if (wanted.second && *wanted.second != target) {
-    return Fail(ErrorCode::kConflict, "a rollback of " + name + " goes to version " +
-                                          std::to_string(target) + " now, not " +
-                                          std::to_string(*wanted.second));
-  }
-  store::AliasChange change{model,      alias,     target, std::optional<int64_t>(current),
-                            "rollback", ActorOf(r)};
   return ApplyAliasChange(ctx, r, std::move(change));
 }
 
